@@ -1,0 +1,5 @@
+import { loadKafkaEnv } from '@nurt/kafka';
+import { runApp } from '@nurt/runtime';
+import { MonolithModule } from './monolith.module.js';
+
+await runApp({ name: 'monolith', module: () => MonolithModule, config: [() => loadKafkaEnv()] });

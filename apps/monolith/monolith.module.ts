@@ -1,0 +1,9 @@
+import { Module } from '@nestjs/common';
+import { KafkaModule } from '@nurt/kafka';
+import { ObservabilityModule } from '@nurt/observability';
+
+/** Every feature module in one process: the modular monolith. */
+@Module({
+  imports: [ObservabilityModule.forRoot({ app: 'monolith' }), KafkaModule.forRoot({ clientId: 'monolith' })],
+})
+export class MonolithModule {}

@@ -1,0 +1,2 @@
+export { ConfigError, loadConfig, type Env } from './load-config.js';
+export { ToBoolean, ToList, ToNumber } from './transforms.js';

@@ -1,0 +1,12 @@
+export { ConsumerGroups, GroupTransports, groupTransport, type ConsumerGroupId } from './consumer-groups.js';
+export { TOPIC_SPECS, Topics, topicSpec, type TopicName, type TopicSpec } from './topics.js';
+export {
+  DEFAULT_CURRENCY,
+  parseTransaction,
+  TRANSACTION_TYPES,
+  TransactionEvent,
+  type Transaction,
+  type TransactionDefaults,
+  type TransactionType,
+} from './transaction.event.js';
+export { flattenValidationErrors, parseAs, type FieldError, type Parsed, type ParseOptions } from './validation.js';

@@ -1,0 +1,112 @@
+import { ConfigError, loadConfig, ToBoolean, ToList, ToNumber, type Env } from '@nurt/config';
+import { Expose } from 'class-transformer';
+import { ArrayNotEmpty, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { logLevel, type KafkaConfig, type SASLOptions } from './kafkajs.js';
+
+const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+const LOG_LEVELS = ['nothing', 'error', 'warn', 'info', 'debug'] as const;
+
+/** Every KAFKA_* variable nurt reads. Clients and consumer groups are both built from this. */
+export class KafkaEnv {
+  @Expose()
+  @ToList()
+  @ArrayNotEmpty({ message: 'KAFKA_BROKERS must list at least one host:port' })
+  @Matches(/^[^\s:,]+:\d{1,5}$/, { each: true, message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
+  KAFKA_BROKERS: string[] = ['127.0.0.1:9092'];
+
+  @Expose()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]+$/, { message: 'KAFKA_CLIENT_ID may contain only letters, digits, . _ -' })
+  KAFKA_CLIENT_ID = 'nurt';
+
+  @Expose()
+  @ToBoolean()
+  @IsBoolean()
+  KAFKA_SSL = false;
+
+  @Expose()
+  @IsOptional()
+  @IsIn(SASL_MECHANISMS)
+  KAFKA_SASL_MECHANISM?: (typeof SASL_MECHANISMS)[number];
+
+  @Expose()
+  @IsOptional()
+  @IsString()
+  KAFKA_SASL_USERNAME?: string;
+
+  @Expose()
+  @IsOptional()
+  @IsString()
+  KAFKA_SASL_PASSWORD?: string;
+
+  @Expose()
+  @ToNumber()
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  KAFKA_CONNECTION_TIMEOUT_MS = 3000;
+
+  /** How long a REST call waits for the broker's acknowledgement before answering 503. */
+  @Expose()
+  @ToNumber()
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  KAFKA_SEND_TIMEOUT_MS = 10_000;
+
+  /** Caps the replication factor of the declared topics; unset = min(declared, brokers in cluster). */
+  @Expose()
+  @IsOptional()
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  KAFKA_REPLICATION_FACTOR?: number;
+
+  /** Create or update the declared topics at start-up. Off where an operator owns topic config. */
+  @Expose()
+  @ToBoolean()
+  @IsBoolean()
+  KAFKA_BOOTSTRAP_TOPICS = true;
+
+  @Expose()
+  @IsIn(LOG_LEVELS)
+  KAFKA_LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'warn';
+}
+
+export function loadKafkaEnv(env?: Env): KafkaEnv {
+  const config = loadConfig(KafkaEnv, env);
+  if (config.KAFKA_SASL_MECHANISM && !(config.KAFKA_SASL_USERNAME && config.KAFKA_SASL_PASSWORD)) {
+    throw new ConfigError([
+      `KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD: both are required when KAFKA_SASL_MECHANISM is set (it is ${config.KAFKA_SASL_MECHANISM})`,
+    ]);
+  }
+  return config;
+}
+
+export const KAFKAJS_LOG_LEVEL: Record<KafkaEnv['KAFKA_LOG_LEVEL'], logLevel> = {
+  nothing: logLevel.NOTHING,
+  error: logLevel.ERROR,
+  warn: logLevel.WARN,
+  info: logLevel.INFO,
+  debug: logLevel.DEBUG,
+};
+
+/** The one kafkajs client config, shared by producers, admin and every consumer-group server. */
+export function kafkaClientConfig(env: KafkaEnv, clientIdSuffix?: string): KafkaConfig {
+  let sasl: SASLOptions | undefined;
+  if (env.KAFKA_SASL_MECHANISM && env.KAFKA_SASL_USERNAME && env.KAFKA_SASL_PASSWORD) {
+    sasl = {
+      mechanism: env.KAFKA_SASL_MECHANISM,
+      username: env.KAFKA_SASL_USERNAME,
+      password: env.KAFKA_SASL_PASSWORD,
+    };
+  }
+  return {
+    brokers: env.KAFKA_BROKERS,
+    clientId: clientIdSuffix ? `${env.KAFKA_CLIENT_ID}-${clientIdSuffix}` : env.KAFKA_CLIENT_ID,
+    ssl: env.KAFKA_SSL,
+    ...(sasl ? { sasl } : {}),
+    connectionTimeout: env.KAFKA_CONNECTION_TIMEOUT_MS,
+    logLevel: KAFKAJS_LOG_LEVEL[env.KAFKA_LOG_LEVEL],
+  };
+}

@@ -1,0 +1,59 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { HealthRegistry, type HealthCheck, type HealthCheckResult } from '@nurt/observability';
+import type { Admin, Kafka } from './kafkajs.js';
+import { KAFKA_CLIENT } from './kafka.constants.js';
+
+/** Something whose Kafka state /health should show, e.g. a consumer group. */
+export interface KafkaStatusSource {
+  readonly name: string;
+  state(): string;
+}
+
+/** Reports broker reachability (a metadata round trip) and the state of each consumer group in this process. */
+@Injectable()
+export class KafkaHealth implements HealthCheck, OnModuleInit, OnApplicationShutdown {
+  readonly name = 'kafka';
+  private admin: Admin | null = null;
+  private readonly sources: KafkaStatusSource[] = [];
+
+  constructor(
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    private readonly registry: HealthRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register(this);
+  }
+
+  track(source: KafkaStatusSource): void {
+    this.sources.push(source);
+  }
+
+  async check(): Promise<HealthCheckResult> {
+    try {
+      const admin = (this.admin ??= this.kafka.admin());
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      const groups = Object.fromEntries(this.sources.map((s) => [s.name, s.state()]));
+      const groupsUp = Object.values(groups).every((s) => s !== 'crashed' && s !== 'stopped');
+      return {
+        status: groupsUp ? 'up' : 'down',
+        brokers: cluster.brokers.length,
+        controller: cluster.controller,
+        clusterId: cluster.clusterId,
+        ...(this.sources.length > 0 ? { consumerGroups: groups } : {}),
+      };
+    } catch (err: unknown) {
+      // Drop the admin so the next check reconnects from scratch instead of reusing a broken socket.
+      const admin = this.admin;
+      this.admin = null;
+      await admin?.disconnect().catch(() => undefined);
+      return { status: 'down', error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.admin?.disconnect();
+    this.admin = null;
+  }
+}

@@ -1,0 +1,53 @@
+import { Global, Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import { TOPIC_SPECS, type TopicSpec } from '@nurt/contracts';
+import { Kafka } from './kafkajs.js';
+import { kafkaClientConfig, loadKafkaEnv, type KafkaEnv } from './kafka.config.js';
+import { KAFKA_CLIENT, KAFKA_ENV, KAFKA_TOPICS } from './kafka.constants.js';
+import { KafkaHealth } from './kafka.health.js';
+import { nestLogCreator } from './kafka.logger.js';
+import { KafkaProducer } from './kafka-producer.service.js';
+import { TopicBootstrap } from './topic-bootstrap.service.js';
+
+export interface KafkaModuleOptions {
+  /** Appended to KAFKA_CLIENT_ID, so broker logs tell the apps apart. */
+  readonly clientId?: string;
+  /** Topics this app makes sure exist at start-up. Default: every topic in @nurt/contracts. */
+  readonly topics?: readonly TopicSpec[];
+  /** Env to read instead of process.env (tests). */
+  readonly env?: KafkaEnv;
+}
+
+@Global()
+@Module({})
+export class KafkaModule implements OnModuleInit {
+  constructor(
+    private readonly bootstrap: TopicBootstrap,
+    @Inject(KAFKA_ENV) private readonly env: KafkaEnv,
+    @Inject(KAFKA_TOPICS) private readonly topics: readonly TopicSpec[],
+  ) {}
+
+  static forRoot(options: KafkaModuleOptions = {}): DynamicModule {
+    return {
+      module: KafkaModule,
+      providers: [
+        { provide: KAFKA_ENV, useFactory: () => options.env ?? loadKafkaEnv() },
+        {
+          provide: KAFKA_CLIENT,
+          inject: [KAFKA_ENV],
+          useFactory: (env: KafkaEnv) =>
+            new Kafka({ ...kafkaClientConfig(env, options.clientId), logCreator: nestLogCreator }),
+        },
+        { provide: KAFKA_TOPICS, useValue: options.topics ?? TOPIC_SPECS },
+        KafkaProducer,
+        TopicBootstrap,
+        KafkaHealth,
+      ],
+      exports: [KAFKA_ENV, KAFKA_CLIENT, KafkaProducer, TopicBootstrap, KafkaHealth],
+    };
+  }
+
+  /** Runs during app.init(), before any consumer group subscribes or any record is produced. */
+  async onModuleInit(): Promise<void> {
+    if (this.env.KAFKA_BOOTSTRAP_TOPICS) await this.bootstrap.ensure(this.topics);
+  }
+}

@@ -1,0 +1,143 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { TopicSpec } from '@nurt/contracts';
+import { ConfigResourceTypes, type Admin, type Kafka } from './kafkajs.js';
+import { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
+import type { KafkaEnv } from './kafka.config.js';
+
+/** What one bootstrap run did to each topic; also logged, so an operator sees drift being fixed. */
+export interface TopicChange {
+  readonly topic: string;
+  readonly action: 'created' | 'partitions-added' | 'config-updated' | 'unchanged';
+  readonly detail?: string;
+}
+
+/**
+ * Makes the cluster match the declared topics: creates missing ones, adds partitions, and keeps
+ * their topic-level configs (retention, cleanup policy) in sync. Safe to run on every start and
+ * from several processes at once.
+ */
+@Injectable()
+export class TopicBootstrap {
+  private readonly logger = new Logger(TopicBootstrap.name);
+
+  constructor(
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(KAFKA_ENV) private readonly env: KafkaEnv,
+  ) {}
+
+  async ensure(specs: readonly TopicSpec[]): Promise<TopicChange[]> {
+    if (specs.length === 0) return [];
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const { brokers } = await admin.describeCluster();
+      const existing = new Set(await admin.listTopics());
+      const changes: TopicChange[] = [];
+      const missing = specs.filter((s) => !existing.has(s.name));
+      if (missing.length > 0) changes.push(...(await this.create(admin, missing, brokers.length)));
+      const present = specs.filter((s) => existing.has(s.name));
+      if (present.length > 0) changes.push(...(await this.reconcile(admin, present)));
+      for (const c of changes) {
+        if (c.action !== 'unchanged')
+          this.logger.log(`topic ${c.topic}: ${c.action}${c.detail ? ` (${c.detail})` : ''}`);
+      }
+      return changes;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private replicationFactor(spec: TopicSpec, brokerCount: number): number {
+    return Math.min(spec.replicationFactor, this.env.KAFKA_REPLICATION_FACTOR ?? brokerCount, brokerCount);
+  }
+
+  private async create(admin: Admin, specs: readonly TopicSpec[], brokerCount: number): Promise<TopicChange[]> {
+    const changes: TopicChange[] = [];
+    for (const spec of specs) {
+      const replicationFactor = this.replicationFactor(spec, brokerCount);
+      // createTopics answers false when another process created the topic first; the
+      // reconcile pass below then treats it as existing.
+      const created = await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic: spec.name,
+            numPartitions: spec.partitions,
+            replicationFactor,
+            configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
+          },
+        ],
+      });
+      if (created) {
+        changes.push({
+          topic: spec.name,
+          action: 'created',
+          detail: `${spec.partitions} partitions, replication ${replicationFactor}`,
+        });
+      } else {
+        changes.push(...(await this.reconcile(admin, [spec])));
+      }
+    }
+    return changes;
+  }
+
+  private async reconcile(admin: Admin, specs: readonly TopicSpec[]): Promise<TopicChange[]> {
+    const changes: TopicChange[] = [];
+    const metadata = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
+    const grow = specs.flatMap((spec) => {
+      const current = metadata.topics.find((t) => t.name === spec.name)?.partitions.length ?? 0;
+      if (current > spec.partitions) {
+        this.logger.warn(
+          `topic ${spec.name} has ${current} partitions, more than the ${spec.partitions} declared; Kafka cannot remove partitions`,
+        );
+      }
+      return current < spec.partitions ? [{ topic: spec.name, count: spec.partitions, from: current }] : [];
+    });
+    if (grow.length > 0) {
+      await admin.createPartitions({ topicPartitions: grow.map(({ topic, count }) => ({ topic, count })) });
+      changes.push(
+        ...grow.map((g) => ({
+          topic: g.topic,
+          action: 'partitions-added' as const,
+          detail: `${g.from} -> ${g.count}`,
+        })),
+      );
+    }
+
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: specs.map((s) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name: s.name,
+        configNames: Object.keys(s.config),
+      })),
+    });
+    for (const spec of specs) {
+      const entries = described.resources.find((r) => r.resourceName === spec.name)?.configEntries ?? [];
+      const drift = Object.entries(spec.config).filter(
+        ([name, value]) => entries.find((e) => e.configName === name)?.configValue !== value,
+      );
+      if (drift.length === 0) {
+        if (!grow.some((g) => g.topic === spec.name)) changes.push({ topic: spec.name, action: 'unchanged' });
+        continue;
+      }
+      // AlterConfigs replaces the topic's whole override set, so send every declared entry, not only the drifted ones.
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name: spec.name,
+            configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
+          },
+        ],
+      });
+      changes.push({
+        topic: spec.name,
+        action: 'config-updated',
+        detail: drift.map(([n, v]) => `${n}=${v}`).join(', '),
+      });
+    }
+    return changes;
+  }
+}

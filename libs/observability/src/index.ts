@@ -1,0 +1,9 @@
+export {
+  HealthRegistry,
+  type HealthCheck,
+  type HealthCheckResult,
+  type HealthReport,
+  type HealthStatus,
+} from './health.registry.js';
+export { METRICS_REGISTRY } from './metrics.js';
+export { ObservabilityModule, type ObservabilityOptions } from './observability.module.js';

@@ -1,0 +1,24 @@
+import { Expose } from 'class-transformer';
+import { IsIn, IsInt, IsString, Max, Min } from 'class-validator';
+import { ToNumber } from '@nurt/config';
+
+export class HttpEnv {
+  @Expose()
+  @ToNumber()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @Expose()
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @Expose()
+  @IsIn(['text', 'json'])
+  LOG_FORMAT: 'text' | 'json' = 'text';
+
+  @Expose()
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+}

@@ -1,0 +1,93 @@
+import 'reflect-metadata';
+import { ConsoleLogger, Logger, type INestApplication, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ConfigError, loadConfig } from '@nurt/config';
+import { connectConsumerGroups, type ConsumerGroupOptions } from '@nurt/kafka';
+import { HttpEnv } from './http.config.js';
+import { createValidationPipe } from './validation.pipe.js';
+
+export interface AppDefinition {
+  /** Shown in logs, metrics and the OpenAPI title. */
+  readonly name: string;
+  /** The root module. A function, so that config errors in it are reported like any other. */
+  readonly module: () => unknown;
+  /** Consumer groups this process runs, each as its own Kafka server. */
+  readonly consumerGroups?: () => readonly ConsumerGroupOptions[];
+  readonly description?: string;
+  /** Loaders of every env config the app's modules read, checked together before anything starts. */
+  readonly config?: readonly (() => unknown)[];
+}
+
+/** Runs every loader and reports all bad variables at once rather than one module at a time. */
+function checkConfig(loaders: readonly (() => unknown)[]): void {
+  const problems = loaders.flatMap((load) => {
+    try {
+      load();
+      return [];
+    } catch (err: unknown) {
+      if (err instanceof ConfigError) return err.problems;
+      throw err;
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+function logger(env: HttpEnv, name: string): ConsoleLogger {
+  const upTo = LEVELS.indexOf(env.LOG_LEVEL);
+  return new ConsoleLogger(name, { json: env.LOG_FORMAT === 'json', logLevels: LEVELS.slice(0, upTo + 1) });
+}
+
+/** Builds the app (not listening yet): Fastify, validation, OpenAPI, consumer groups, shutdown hooks. */
+export async function createHttpApp(
+  def: AppDefinition,
+  env: HttpEnv = loadConfig(HttpEnv),
+): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    def.module() as never,
+    new FastifyAdapter({ bodyLimit: 5 * 1024 * 1024 }),
+    { logger: logger(env, def.name), abortOnError: false },
+  );
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  setUpOpenApi(app, def);
+  await app.init();
+  const groups = def.consumerGroups?.() ?? [];
+  if (groups.length > 0) await connectConsumerGroups(app, groups);
+  return app;
+}
+
+export function setUpOpenApi(app: INestApplication, def: AppDefinition): void {
+  const config = new DocumentBuilder()
+    .setTitle(`nurt ${def.name}`)
+    .setDescription(def.description ?? 'nurt: Kafka-driven microservices and ML model serving.')
+    .setVersion('0.1.0')
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+/** The whole of an app's main.ts: build, listen, and turn a bad config into one clear message and exit 1. */
+export async function runApp(def: AppDefinition): Promise<void> {
+  try {
+    checkConfig([() => loadConfig(HttpEnv), ...(def.config ?? [])]);
+    const env = loadConfig(HttpEnv);
+    const app = await createHttpApp(def, env);
+    await app.listen(env.PORT, env.HOST);
+    new Logger(def.name).log(`listening on http://${env.HOST}:${env.PORT} (docs at /docs)`);
+  } catch (err: unknown) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${def.name}: ${err.message}\n`);
+    } else {
+      process.stderr.write(
+        `${def.name}: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+    }
+    process.exitCode = 1;
+    // Open sockets (a half-connected Kafka client) would keep a failed process alive.
+    setTimeout(() => process.exit(1), 100).unref();
+  }
+}
