@@ -1,0 +1,623 @@
+#!/usr/bin/env bash
+# Local Apache Kafka without Docker: jars from Maven Central, run with `java`.
+# Usage: bash tools/kafka/kafka.sh <command> [args]   (see `help` below or README.md)
+set -euo pipefail
+
+readonly KAFKA_VERSION=4.3.1
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+readonly SCRIPT_DIR REPO_ROOT
+readonly POM="$SCRIPT_DIR/pom.xml"
+
+STATE_DIR="${NURT_KAFKA_HOME:-$REPO_ROOT/.kafka}"
+JARS_DIR="${NURT_KAFKA_JARS:-${HOME:-/tmp}/.cache/nurt/kafka-$KAFKA_VERSION}"
+HOST="${KAFKA_HOST:-127.0.0.1}"
+PORT="${KAFKA_PORT:-9092}"
+CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
+SINGLE_HEAP="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+CLUSTER_HEAP="${KAFKA_HEAP_OPTS:--Xms384m -Xmx512m}"
+readonly CLUSTER_NODES=(1 2 3)
+# Same GC settings as Kafka's own launch scripts.
+JVM_OPTS=(-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
+  -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true)
+
+log() { printf 'kafka: %s\n' "$*"; }
+err() { printf 'kafka: error: %s\n' "$*" >&2; }
+die() { err "$@"; exit 1; }
+now_ms() { date +%s%3N; }
+secs_since() { local ms=$(($(now_ms) - $1)); printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100)); }
+
+# ---------------------------------------------------------------------------- fetch
+
+jars_ready() {
+  [[ -f "$JARS_DIR/.stamp" && "$(<"$JARS_DIR/.stamp")" == "$(pom_hash)" ]] &&
+    [[ -f "$JARS_DIR/kafka_2.13-$KAFKA_VERSION.jar" && -f "$JARS_DIR/kafka-tools-$KAFKA_VERSION.jar" ]]
+}
+pom_hash() { sha256sum "$POM" | cut -d' ' -f1; }
+
+# Copies the pom's runtime dependencies into $JARS_DIR. The stamp file holds the pom's
+# hash: with a matching stamp this returns at once, without running Maven.
+cmd_fetch() {
+  local quiet="${1:-}"
+  if jars_ready; then
+    [[ -n "$quiet" ]] || log "jars for Kafka $KAFKA_VERSION already in $JARS_DIR"
+    return 0
+  fi
+  command -v mvn >/dev/null || die "mvn not found: Maven is needed once to fetch the Kafka jars"
+  command -v java >/dev/null || die "java not found: Kafka $KAFKA_VERSION needs JDK 17+"
+  mkdir -p "$(dirname "$JARS_DIR")"
+  # Several fetches at once (parallel CI jobs) take turns; the loser finds the jars ready.
+  exec 8>"$JARS_DIR.lock"
+  if command -v flock >/dev/null; then flock 8; fi
+  if jars_ready; then exec 8>&-; return 0; fi
+  log "fetching Kafka $KAFKA_VERSION jars from Maven Central into $JARS_DIR ..."
+  local t0 tmp mvn_log
+  t0=$(now_ms)
+  tmp="$(mktemp -d "$JARS_DIR.tmp.XXXXXX")"
+  mvn_log="$tmp.maven.log"
+  if ! mvn -B -q -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
+    -DoutputDirectory="$tmp" -DincludeScope=runtime >"$mvn_log" 2>&1; then
+    err "Maven could not fetch the Kafka jars; its output:"
+    tail -n 40 "$mvn_log" >&2
+    rm -rf "$tmp" "$mvn_log"
+    exit 1
+  fi
+  chmod 755 "$tmp"
+  pom_hash >"$tmp/.stamp"
+  rm -rf "$JARS_DIR" "$mvn_log"
+  mv "$tmp" "$JARS_DIR"
+  exec 8>&-
+  log "fetched $(find "$JARS_DIR" -name '*.jar' | wc -l) jars in $(secs_since "$t0")s"
+}
+
+# ---------------------------------------------------------------------------- helpers
+
+# Kafka ApiVersions v0 request (api key 18, correlation id "nurt"); a broker that is up
+# answers with the same correlation id and error code 0. Takes ~30 ms. The broker opens
+# its client port only once it has registered and been unfenced, so an answer here means
+# it really serves requests. Returns 0 = Kafka answered, 1 = nothing listens,
+# 2 = something listens but does not answer like Kafka.
+probe() {
+  local host="$1" port="$2" out
+  # shellcheck disable=SC2016 # $0/$1 expand in the inner bash
+  out="$(timeout 3 bash -c '
+    exec 3<>"/dev/tcp/$0/$1" || exit 1
+    printf "\x00\x00\x00\x0a\x00\x12\x00\x00\x6e\x75\x72\x74\xff\xff" >&3
+    head -c 10 <&3 | od -An -tx1' "$host" "$port" 2>/dev/null)" || {
+    [[ $? -eq 1 ]] && return 1
+    return 2
+  }
+  # od prints " 00 00 01 cc 6e 75 72 74 00 00": size, correlation id, error code
+  [[ "${out//$'\n'/ }" == *" 6e 75 72 74 00 00"* ]] && return 0
+  return 2
+}
+# shellcheck disable=SC2016 # $0/$1 expand in the inner bash
+port_open() { timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null; }
+
+alive() {
+  local pid="$1" state
+  [[ -r "/proc/$pid/stat" ]] || return 1
+  state="$(sed 's/^.*) //' "/proc/$pid/stat" | cut -d' ' -f1)"
+  [[ "$state" != Z ]]
+}
+
+# Prints the PID from a PID file if that process is alive and is our broker
+# (its command line names kafka.Kafka and this config file); guards against PID reuse.
+our_pid() {
+  local pidfile="$1" config="$2" pid
+  [[ -f "$pidfile" ]] || return 1
+  pid="$(<"$pidfile")"
+  [[ "$pid" =~ ^[0-9]+$ ]] && alive "$pid" || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $config" || return 1
+  echo "$pid"
+}
+
+# Kafka's cluster ids are 16 random bytes, base64url without padding (never starting with '-').
+new_cluster_id() {
+  local id
+  while :; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    [[ "$id" != -* ]] && { echo "$id"; return; }
+  done
+}
+cluster_id() { # <file>: the stored id, created once
+  [[ -s "$1" ]] || new_cluster_id >"$1"
+  cat "$1"
+}
+
+# render <template> <output> KEY=VALUE... : replaces @KEY@ by VALUE
+render() {
+  local tpl="$1" out="$2" text kv
+  shift 2
+  text="$(<"$tpl")"
+  for kv in "$@"; do text="${text//@${kv%%=*}@/"${kv#*=}"}"; done
+  printf '%s\n' "$text" >"$out.tmp"
+  mv "$out.tmp" "$out"
+}
+
+classpath() { echo "$JARS_DIR/*"; }
+
+format_storage() { # <config> <data dir> <cluster id>
+  [[ -f "$2/meta.properties" ]] && return 0
+  mkdir -p "$2"
+  java -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$SCRIPT_DIR/tools-log4j2.yaml" \
+    -cp "$(classpath)" kafka.tools.StorageTool format -t "$3" -c "$1" --ignore-formatted >"$2.format.log" 2>&1 || {
+    err "formatting $2 failed:"
+    cat "$2.format.log" >&2
+    return 1
+  }
+}
+
+# Class-data sharing: the broker loads ~9000 classes at startup, which costs ~1.5 s of CPU
+# on this kind of machine. The first broker that starts without an archive dumps one when
+# it exits after a clean stop (that stop takes ~5 s longer, once); later starts map it.
+# The archive sits beside the jars and is keyed on the java binary; a stale archive is
+# ignored by the JVM. KAFKA_CDS=0 turns this off.
+cds_archive() { echo "$JARS_DIR/cds/broker-$(readlink -f "$(command -v java)" | sha256sum | cut -c1-12).jsa"; }
+cds_opts() { # <node dir>
+  [[ "${KAFKA_CDS:-1}" == 1 ]] || return 0
+  local archive
+  archive="$(cds_archive)"
+  if [[ -s "$archive" ]]; then
+    echo "-Xlog:cds*=off -XX:SharedArchiveFile=$archive"
+  else
+    echo "-Xlog:cds*=off -XX:ArchiveClassesAtExit=$1/broker.jsa"
+  fi
+}
+# cds_keep <node dir> <clean: 1|0>: after the JVM exited, keep its dump if it exited cleanly
+cds_keep() {
+  local dump="$1/broker.jsa" archive
+  [[ -f "$dump" ]] || return 0
+  archive="$(cds_archive)"
+  if [[ "$2" == 1 && -s "$dump" && ! -s "$archive" ]]; then
+    mkdir -p "$(dirname "$archive")"
+    mv -f "$dump" "$archive"
+  else
+    rm -f "$dump"
+  fi
+}
+
+# launch <node dir> <heap opts> [kafka.Kafka args...]: starts the JVM detached, writes kafka.pid
+launch() {
+  local dir="$1" heap="$2"
+  shift 2
+  local -a heap_opts extra_opts cds
+  read -r -a heap_opts <<<"$heap"
+  read -r -a extra_opts <<<"${KAFKA_JVM_OPTS:-}"
+  read -r -a cds <<<"$(cds_opts "$dir")"
+  mkdir -p "$dir/logs"
+  : >"$dir/logs/kafka.out"
+  # A fresh server.log per start makes "what went wrong this time" obvious.
+  [[ -f "$dir/logs/server.log" ]] && mv -f "$dir/logs/server.log" "$dir/logs/server.log.prev"
+  # setsid: own session, so a Ctrl-C in the shell that ran `start` does not reach the broker.
+  # No fork happens here (we are not a group leader), so $! is the JVM's PID.
+  setsid java "${heap_opts[@]}" "${JVM_OPTS[@]}" "${cds[@]}" "${extra_opts[@]}" \
+    -Dlog4j2.configurationFile="$SCRIPT_DIR/log4j2.yaml" -Dkafka.logs.dir="$dir/logs" \
+    -cp "$(classpath)" kafka.Kafka "$dir/server.properties" "$@" \
+    </dev/null >>"$dir/logs/kafka.out" 2>&1 &
+  echo $! >"$dir/kafka.pid"
+}
+
+log_tail() { # <node dir>
+  local f
+  for f in "$1/logs/server.log" "$1/logs/kafka.out"; do
+    [[ -s "$f" ]] || continue
+    echo "----- last lines of $f -----" >&2
+    tail -n "${KAFKA_LOG_TAIL:-40}" "$f" >&2
+  done
+}
+
+# terminate <pid> <label> <timeout s>: SIGTERM, wait, SIGKILL after the timeout.
+# Returns 1 if SIGKILL was needed.
+terminate() {
+  local pid="$1" label="$2" timeout="$3" t0
+  t0=$(now_ms)
+  kill -TERM "$pid" 2>/dev/null || true
+  while alive "$pid"; do
+    if (($(now_ms) - t0 > timeout * 1000)); then
+      log "$label (pid $pid) still running after ${timeout}s, sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      while alive "$pid"; do sleep 0.1; done
+      return 1
+    fi
+    sleep 0.1
+  done
+  log "$label stopped (pid $pid) in $(secs_since "$t0")s"
+}
+
+# ---------------------------------------------------------------------------- single node
+
+SINGLE_DIR="$STATE_DIR/single"
+SINGLE_CONFIG="$SINGLE_DIR/server.properties"
+SINGLE_PIDFILE="$SINGLE_DIR/kafka.pid"
+
+cmd_start() {
+  local t0 pid rc=0
+  t0=$(now_ms)
+  if pid="$(our_pid "$SINGLE_PIDFILE" "$SINGLE_CONFIG")"; then
+    if probe "$HOST" "$PORT"; then
+      log "already running (pid $pid) at $HOST:$PORT"
+      return 0
+    fi
+    log "already starting (pid $pid), waiting for $HOST:$PORT ..."
+  else
+    rm -f "$SINGLE_PIDFILE"
+    probe "$HOST" "$PORT" || rc=$?
+    if ((rc == 0)); then
+      log "reusing broker at $HOST:$PORT (a Kafka not started by this script answers there)"
+      return 0
+    elif ((rc == 2)); then
+      die "port $HOST:$PORT is taken by something that does not answer like Kafka; free it or set KAFKA_PORT"
+    fi
+    port_open "$HOST" "$CONTROLLER_PORT" &&
+      die "controller port $HOST:$CONTROLLER_PORT is already in use; free it or set KAFKA_CONTROLLER_PORT"
+    cmd_fetch quiet
+    mkdir -p "$SINGLE_DIR"
+    render "$SCRIPT_DIR/server.properties" "$SINGLE_CONFIG" HOST="$HOST" BROKER_PORT="$PORT" \
+      CONTROLLER_PORT="$CONTROLLER_PORT" LOG_DIRS="$SINGLE_DIR/data"
+    if [[ ! -f "$SINGLE_DIR/data/meta.properties" ]]; then
+      log "formatting storage in $SINGLE_DIR/data (first start)"
+      format_storage "$SINGLE_CONFIG" "$SINGLE_DIR/data" "$(cluster_id "$SINGLE_DIR/cluster.id")"
+    fi
+    launch "$SINGLE_DIR" "$SINGLE_HEAP" "$@"
+    pid="$(<"$SINGLE_PIDFILE")"
+    log "starting broker (pid $pid) on $HOST:$PORT, controller $HOST:$CONTROLLER_PORT ..."
+  fi
+  while :; do
+    if probe "$HOST" "$PORT"; then
+      log "broker ready at $HOST:$PORT (pid $pid) after $(secs_since "$t0")s"
+      return 0
+    fi
+    if ! alive "$pid"; then
+      err "broker (pid $pid) exited during startup"
+      log_tail "$SINGLE_DIR"
+      cds_keep "$SINGLE_DIR" 0
+      rm -f "$SINGLE_PIDFILE"
+      exit 1
+    fi
+    if (($(now_ms) - t0 > START_TIMEOUT * 1000)); then
+      err "broker did not answer at $HOST:$PORT within ${START_TIMEOUT}s (KAFKA_START_TIMEOUT); stopping it"
+      log_tail "$SINGLE_DIR"
+      terminate "$pid" broker 10 >&2 || true
+      cds_keep "$SINGLE_DIR" 0
+      rm -f "$SINGLE_PIDFILE"
+      exit 1
+    fi
+    sleep 0.2
+  done
+}
+
+cmd_stop() {
+  local pid
+  if pid="$(our_pid "$SINGLE_PIDFILE" "$SINGLE_CONFIG")"; then
+    [[ -f "$SINGLE_DIR/broker.jsa" || "${KAFKA_CDS:-1}" != 1 || -s "$(cds_archive)" ]] ||
+      log "stopping; this first stop also writes a class-data archive (a few seconds, once)"
+    if terminate "$pid" broker "$STOP_TIMEOUT"; then cds_keep "$SINGLE_DIR" 1; else cds_keep "$SINGLE_DIR" 0; fi
+  else
+    log "not running"
+  fi
+  rm -f "$SINGLE_PIDFILE"
+}
+
+cmd_status() {
+  local pid rc=0
+  if pid="$(our_pid "$SINGLE_PIDFILE" "$SINGLE_CONFIG")"; then
+    if probe "$HOST" "$PORT"; then
+      log "running: pid $pid, broker $HOST:$PORT, controller $HOST:$CONTROLLER_PORT, data $SINGLE_DIR/data"
+    else
+      log "running but not answering (yet): pid $pid, broker $HOST:$PORT, data $SINGLE_DIR/data"
+    fi
+    return 0
+  fi
+  probe "$HOST" "$PORT" || rc=$?
+  if ((rc == 0)); then
+    log "stopped (not started by this script, but a Kafka broker answers at $HOST:$PORT); data $SINGLE_DIR/data"
+  else
+    log "stopped; data $SINGLE_DIR/data"
+  fi
+  return 3
+}
+
+cmd_logs() { # logs [-f] [node 1-3 of the cluster]
+  local follow=() dir="$SINGLE_DIR" a
+  for a in "$@"; do
+    case "$a" in
+      -f | --follow) follow=(-F) ;;
+      [1-3]) dir="$STATE_DIR/cluster/node$a" ;;
+      *) die "usage: logs [-f] [cluster node 1|2|3]" ;;
+    esac
+  done
+  [[ -f "$dir/logs/server.log" ]] || die "no log yet at $dir/logs/server.log"
+  tail -n "${KAFKA_LOG_TAIL:-100}" "${follow[@]}" "$dir/logs/server.log"
+}
+
+# Deletes data, logs and generated configs (keeps the jar cache). Refuses while running.
+cmd_clean() {
+  local n
+  our_pid "$SINGLE_PIDFILE" "$SINGLE_CONFIG" >/dev/null && die "broker is running; run stop first"
+  for n in "${CLUSTER_NODES[@]}"; do
+    our_pid "$(node_dir "$n")/kafka.pid" "$(node_dir "$n")/server.properties" >/dev/null &&
+      die "cluster node $n is running; run cluster-stop first"
+  done
+  rm -rf "$SINGLE_DIR" "$STATE_DIR/cluster"
+  log "removed data, logs and configs under $STATE_DIR (jar cache $JARS_DIR kept)"
+}
+
+# ---------------------------------------------------------------------------- cluster
+
+CLUSTER_DIR="$STATE_DIR/cluster"
+node_dir() { echo "$CLUSTER_DIR/node$1"; }
+node_port() { echo "9${1}92"; }
+node_cport() { echo "9${1}93"; }
+node_pid() { our_pid "$(node_dir "$1")/kafka.pid" "$(node_dir "$1")/server.properties"; }
+check_node() { [[ "${1:-}" =~ ^[1-3]$ ]] || die "node must be 1, 2 or 3 (got '${1:-}')"; }
+
+prepare_node() { # <n>: render config, format storage once
+  local n="$1" dir voters="" m
+  dir="$(node_dir "$n")"
+  for m in "${CLUSTER_NODES[@]}"; do voters+="${voters:+,}$m@$HOST:$(node_cport "$m")"; done
+  mkdir -p "$dir"
+  render "$SCRIPT_DIR/cluster-node.properties" "$dir/server.properties" NODE_ID="$n" HOST="$HOST" \
+    BROKER_PORT="$(node_port "$n")" CONTROLLER_PORT="$(node_cport "$n")" QUORUM_VOTERS="$voters" \
+    LOG_DIRS="$dir/data"
+  format_storage "$dir/server.properties" "$dir/data" "$(cluster_id "$CLUSTER_DIR/cluster.id")"
+}
+
+# cluster_up <nodes...>: starts the given nodes (those not already running) and waits
+# until every one of them answers on its broker port.
+cluster_up() {
+  local t0 n pid rc pending=() started=() to_format=()
+  t0=$(now_ms)
+  mkdir -p "$CLUSTER_DIR"
+  for n in "$@"; do
+    if pid="$(node_pid "$n")"; then
+      log "node $n already running (pid $pid)"
+      pending+=("$n")
+      continue
+    fi
+    rm -f "$(node_dir "$n")/kafka.pid"
+    rc=0
+    probe "$HOST" "$(node_port "$n")" || rc=$?
+    if ((rc == 0)); then
+      log "node $n: reusing broker at $HOST:$(node_port "$n") (not started by this script)"
+      continue
+    fi
+    ((rc == 2)) && die "port $HOST:$(node_port "$n") is taken by something that does not answer like Kafka"
+    port_open "$HOST" "$(node_cport "$n")" && die "controller port $HOST:$(node_cport "$n") is already in use"
+    to_format+=("$n")
+  done
+  if ((${#to_format[@]})); then
+    cmd_fetch quiet
+    cluster_id "$CLUSTER_DIR/cluster.id" >/dev/null
+    # first start: format the nodes in parallel (one JVM each)
+    local fpids=()
+    for n in "${to_format[@]}"; do
+      prepare_node "$n" &
+      fpids+=($!)
+    done
+    for pid in "${fpids[@]}"; do wait "$pid" || exit 1; done
+    for n in "${to_format[@]}"; do
+      launch "$(node_dir "$n")" "$CLUSTER_HEAP"
+      started+=("$n")
+      pending+=("$n")
+      log "starting node $n (pid $(<"$(node_dir "$n")/kafka.pid")) on $HOST:$(node_port "$n"), controller $HOST:$(node_cport "$n")"
+    done
+  fi
+  while ((${#pending[@]})); do
+    local still=()
+    for n in "${pending[@]}"; do
+      if probe "$HOST" "$(node_port "$n")"; then
+        log "node $n ready at $HOST:$(node_port "$n") after $(secs_since "$t0")s"
+        continue
+      fi
+      pid="$(<"$(node_dir "$n")/kafka.pid")"
+      if ! alive "$pid"; then
+        err "node $n (pid $pid) exited during startup"
+        log_tail "$(node_dir "$n")"
+        rm -f "$(node_dir "$n")/kafka.pid"
+        cds_keep "$(node_dir "$n")" 0
+        cluster_abort "${started[@]}"
+      fi
+      still+=("$n")
+    done
+    pending=("${still[@]+"${still[@]}"}")
+    ((${#pending[@]})) || break
+    if (($(now_ms) - t0 > START_TIMEOUT * 1000)); then
+      err "node(s) ${pending[*]} did not answer within ${START_TIMEOUT}s (KAFKA_START_TIMEOUT)"
+      for n in "${pending[@]}"; do log_tail "$(node_dir "$n")"; done
+      cluster_abort "${started[@]}"
+    fi
+    sleep 0.3
+  done
+  log "cluster ready: bootstrap $(cluster_bootstrap) ($(secs_since "$t0")s)"
+}
+
+cluster_abort() { # stop the nodes this invocation started, then fail
+  local n pid
+  for n in "$@"; do
+    if pid="$(node_pid "$n")"; then
+      kill -KILL "$pid" 2>/dev/null || true
+      while alive "$pid"; do sleep 0.05; done
+      rm -f "$(node_dir "$n")/kafka.pid"
+    fi
+    cds_keep "$(node_dir "$n")" 0
+  done
+  (($#)) && err "stopped the node(s) started by this attempt: $*"
+  exit 1
+}
+
+cluster_bootstrap() {
+  local n s=""
+  for n in "${CLUSTER_NODES[@]}"; do s+="${s:+,}$HOST:$(node_port "$n")"; done
+  echo "$s"
+}
+
+# cluster_down <TERM|KILL> <nodes...>: stops nodes in parallel.
+# A node's SIGTERM does a controlled shutdown that the active controller must acknowledge,
+# so it cannot finish once fewer than 2 of the 3 controllers are alive (it would wait up to
+# 5 minutes). Hence: as soon as the quorum is gone, the remaining nodes get
+# KAFKA_NO_QUORUM_GRACE seconds (default 5, enough for a node whose shutdown was already
+# acknowledged) and then SIGKILL; in any case SIGKILL after KAFKA_CLUSTER_STOP_TIMEOUT (20 s).
+# A SIGKILLed node's next start takes ~10 s longer (its old registration must expire).
+cluster_down() {
+  local sig="$1" n pid t0 timeout="${KAFKA_CLUSTER_STOP_TIMEOUT:-20}" grace="${KAFKA_NO_QUORUM_GRACE:-5}"
+  shift
+  local -A pids=()
+  for n in "$@"; do
+    if pid="$(node_pid "$n")"; then
+      pids[$n]="$pid"
+      kill "-$sig" "$pid" 2>/dev/null || true
+    else
+      log "node $n not running"
+      rm -f "$(node_dir "$n")/kafka.pid"
+    fi
+  done
+  t0=$(now_ms)
+  local no_quorum_since="" up elapsed
+  while ((${#pids[@]})); do
+    for n in "${!pids[@]}"; do
+      if ! alive "${pids[$n]}"; then
+        if [[ "$sig" == KILL ]]; then
+          log "node $n killed (SIGKILL, pid ${pids[$n]})"
+          cds_keep "$(node_dir "$n")" 0
+        else
+          log "node $n stopped (pid ${pids[$n]}) in $(secs_since "$t0")s"
+          cds_keep "$(node_dir "$n")" 1
+        fi
+        rm -f "$(node_dir "$n")/kafka.pid"
+        unset "pids[$n]"
+      fi
+    done
+    ((${#pids[@]})) || break
+    up=0
+    for n in "${CLUSTER_NODES[@]}"; do node_pid "$n" >/dev/null && up=$((up + 1)); done
+    if ((up < 2)); then no_quorum_since="${no_quorum_since:-$(now_ms)}"; else no_quorum_since=""; fi
+    elapsed=$(($(now_ms) - t0))
+    if ((elapsed > timeout * 1000)) || [[ -n "$no_quorum_since" && $(($(now_ms) - no_quorum_since)) -gt $((grace * 1000)) ]]; then
+      for n in "${!pids[@]}"; do
+        if [[ -n "$no_quorum_since" ]]; then
+          log "node $n (pid ${pids[$n]}): controller quorum is gone, its controlled shutdown cannot finish; sending SIGKILL"
+        else
+          log "node $n (pid ${pids[$n]}) still running after ${timeout}s, sending SIGKILL"
+        fi
+        kill -KILL "${pids[$n]}" 2>/dev/null || true
+      done
+      sig=KILL
+    fi
+    sleep 0.1
+  done
+}
+
+cmd_cluster_status() {
+  local n pid up=0
+  for n in "${CLUSTER_NODES[@]}"; do
+    if pid="$(node_pid "$n")"; then
+      if probe "$HOST" "$(node_port "$n")"; then
+        log "node $n: running, pid $pid, broker $HOST:$(node_port "$n"), controller $HOST:$(node_cport "$n"), data $(node_dir "$n")/data"
+      else
+        log "node $n: running but not answering, pid $pid, broker $HOST:$(node_port "$n"), data $(node_dir "$n")/data"
+      fi
+      up=$((up + 1))
+    else
+      log "node $n: stopped, broker $HOST:$(node_port "$n"), data $(node_dir "$n")/data"
+    fi
+  done
+  log "$up of ${#CLUSTER_NODES[@]} nodes running; bootstrap $(cluster_bootstrap)"
+  ((up == ${#CLUSTER_NODES[@]})) && return 0
+  ((up == 0)) && return 3
+  return 4
+}
+
+# ---------------------------------------------------------------------------- tools
+
+tool_class() {
+  case "$1" in
+    topics) echo org.apache.kafka.tools.TopicCommand ;;
+    consumer-groups) echo org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
+    producer-perf) echo org.apache.kafka.tools.ProducerPerformance ;;
+    consumer-perf) echo org.apache.kafka.tools.ConsumerPerformance ;;
+    quorum) echo org.apache.kafka.tools.MetadataQuorumCommand ;;
+    console-producer) echo org.apache.kafka.tools.ConsoleProducer ;;
+    console-consumer) echo org.apache.kafka.tools.consumer.ConsoleConsumer ;;
+    get-offsets) echo org.apache.kafka.tools.GetOffsetShell ;;
+    configs) echo kafka.admin.ConfigCommand ;;
+    log-dirs) echo org.apache.kafka.tools.LogDirsCommand ;;
+    delete-records) echo org.apache.kafka.tools.DeleteRecordsCommand ;;
+    transactions) echo org.apache.kafka.tools.TransactionsCommand ;;
+    features) echo org.apache.kafka.tools.FeatureCommand ;;
+    cluster) echo org.apache.kafka.tools.ClusterTool ;;
+    dump-log) echo org.apache.kafka.tools.DumpLogSegments ;;
+    storage) echo kafka.tools.StorageTool ;;
+    *) return 1 ;;
+  esac
+}
+
+cmd_tool() {
+  (($#)) || die "usage: tool <name> [args...]; names: topics consumer-groups producer-perf consumer-perf quorum console-producer console-consumer get-offsets configs log-dirs delete-records transactions features cluster dump-log storage (or a main class)"
+  local name="$1" class
+  shift
+  if ! class="$(tool_class "$name")"; then
+    [[ "$name" == *.* ]] || die "unknown tool '$name' (see: kafka.sh tool)"
+    class="$name"
+  fi
+  cmd_fetch quiet
+  local args=("$@") a add=1
+  # Default --bootstrap-server for client tools unless the caller named a server already.
+  case "$name" in dump-log | storage | *.*) add=0 ;; esac
+  for a in "$@"; do
+    case "$a" in
+      --bootstrap-server* | --bootstrap-controller* | --broker-list* | *bootstrap.servers=* | -h | --help | --version) add=0 ;;
+    esac
+  done
+  ((add)) && args=(--bootstrap-server "${KAFKA_BROKERS:-$HOST:$PORT}" "${args[@]}")
+  local -a tool_opts
+  read -r -a tool_opts <<<"${KAFKA_TOOL_OPTS:--Xmx512m}"
+  exec java "${tool_opts[@]}" -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$SCRIPT_DIR/tools-log4j2.yaml" \
+    -cp "$(classpath)" "$class" "${args[@]}"
+}
+
+usage() {
+  cat <<EOF
+Local Apache Kafka $KAFKA_VERSION (KRaft, no Docker). Usage: bash tools/kafka/kafka.sh <command>
+
+  fetch                   download the jars once (Maven) into \$NURT_KAFKA_JARS
+  start [--override k=v]  start (or reuse) the single broker on $HOST:$PORT and wait until it answers
+  stop | status | logs [-f]
+  cluster-start | cluster-stop | cluster-status
+                          three broker+controller nodes on ports 9192, 9292, 9392
+  cluster-start-node N | cluster-stop-node N | cluster-kill-node N (kill -9) | logs [-f] N
+  tool <name> [args]      Kafka CLI tools (topics, consumer-groups, producer-perf, consumer-perf,
+                          quorum, console-producer, console-consumer, ...); --bootstrap-server
+                          defaults to \$KAFKA_BROKERS or $HOST:$PORT
+  clean                   delete data, logs and configs (not the jars); refuses while running
+
+State: $STATE_DIR   Jars: $JARS_DIR
+EOF
+}
+
+main() {
+  local cmd="${1:-help}"
+  (($#)) && shift
+  case "$cmd" in
+    fetch) cmd_fetch ;;
+    start) cmd_start "$@" ;;
+    stop) cmd_stop ;;
+    status) cmd_status ;;
+    logs) cmd_logs "$@" ;;
+    clean) cmd_clean ;;
+    cluster-start) cluster_up "${CLUSTER_NODES[@]}" ;;
+    cluster-stop) cluster_down TERM "${CLUSTER_NODES[@]}" ;;
+    cluster-status) cmd_cluster_status ;;
+    cluster-start-node) check_node "${1:-}" && cluster_up "$1" ;;
+    cluster-stop-node) check_node "${1:-}" && cluster_down TERM "$1" ;;
+    cluster-kill-node) check_node "${1:-}" && cluster_down KILL "$1" ;;
+    tool) cmd_tool "$@" ;;
+    help | -h | --help) usage ;;
+    *) usage >&2; exit 2 ;;
+  esac
+}
+
+main "$@"
