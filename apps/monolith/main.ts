@@ -1,5 +1,10 @@
 import { loadKafkaEnv } from '@nurt/kafka';
+import { loadPredictionEnv } from '@nurt/prediction';
 import { runApp } from '@nurt/runtime';
 import { MonolithModule } from './monolith.module.js';
 
-await runApp({ name: 'monolith', module: () => MonolithModule, config: [() => loadKafkaEnv()] });
+await runApp({
+  name: 'monolith',
+  module: () => MonolithModule,
+  config: [() => loadKafkaEnv(), () => loadPredictionEnv()],
+});

@@ -1,3 +1,12 @@
-export * from './price-features.js';
+export * from './micro-batcher.js';
 export * from './model-files.js';
 export * from './model-metadata.js';
+export * from './prediction.config.js';
+export * from './prediction.constants.js';
+export * from './prediction.dto.js';
+export { PredictionModule, type PredictionModuleOptions } from './prediction.module.js';
+export { PredictionService, type PriceEstimate, type PriceEstimates } from './prediction.service.js';
+export { PriceModelRegistry } from './price-model.registry.js';
+export * from './price-features.js';
+export * from './price-model.js';
+export * from './tf-backend.js';

@@ -48,7 +48,8 @@ export async function createHttpApp(
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     def.module() as never,
-    new FastifyAdapter({ bodyLimit: 5 * 1024 * 1024 }),
+    // ignoreTrailingSlash: the lecture's clients call GET /predict/ with the slash; Nest registers /predict.
+    new FastifyAdapter({ bodyLimit: 5 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } }),
     { logger: logger(env, def.name), abortOnError: false },
   );
   app.useGlobalPipes(createValidationPipe());

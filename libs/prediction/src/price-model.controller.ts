@@ -1,0 +1,68 @@
+import { Body, Controller, Get, Put, UseFilters } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { ActivateModelDto } from './prediction.dto.js';
+import { PredictionExceptionFilter } from './prediction.filter.js';
+import type { ModelMetadata } from './model-metadata.js';
+import { PriceModelRegistry } from './price-model.registry.js';
+import type { PriceModel } from './price-model.js';
+
+export interface ModelInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly created_at: string;
+  readonly backend: string;
+  readonly features: ModelMetadata['features'];
+  readonly target: ModelMetadata['target'];
+  readonly metrics: ModelMetadata['metrics'];
+  readonly data: ModelMetadata['data'];
+}
+
+@ApiTags('prediction')
+@Controller('models/price')
+@UseFilters(PredictionExceptionFilter)
+export class PriceModelController {
+  constructor(private readonly registry: PriceModelRegistry) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The price model being served: version, features, held-out metrics' })
+  @ApiOkResponse({ description: 'Model metadata as recorded by training.' })
+  info(): ModelInfo {
+    return this.describe(this.registry.current());
+  }
+
+  @Get('versions')
+  @ApiOperation({ summary: 'Version folders available under MODEL_DIR' })
+  async versions(): Promise<{ versions: string[]; active: string }> {
+    return { versions: await this.registry.versions(), active: this.registry.current().version };
+  }
+
+  @Put('active')
+  @ApiOperation({ summary: 'Switch to another version; the old one serves until the new one is warmed up' })
+  @ApiNotFoundResponse({ description: 'No such version folder.' })
+  @ApiConflictResponse({ description: 'Another switch is in progress.' })
+  @ApiUnprocessableEntityResponse({ description: 'The version folder holds no valid model.' })
+  async activate(@Body() body: ActivateModelDto): Promise<ModelInfo> {
+    return this.describe(await this.registry.activate(body.version));
+  }
+
+  private describe(model: PriceModel): ModelInfo {
+    const m = model.metadata;
+    return {
+      name: m.name,
+      version: m.version,
+      created_at: m.createdAt,
+      backend: this.registry.backendName,
+      features: m.features,
+      target: m.target,
+      metrics: m.metrics,
+      data: m.data,
+    };
+  }
+}
