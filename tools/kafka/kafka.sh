@@ -468,12 +468,14 @@ cluster_down() {
   for n in "$@"; do
     if pid="$(node_pid "$n")"; then
       pids[$n]="$pid"
-      kill "-$sig" "$pid" 2>/dev/null || true
     else
       log "node $n not running"
       rm -f "$(node_dir "$n")/kafka.pid"
     fi
   done
+  # One kill for all: the brokers then ask for their controlled shutdown while every
+  # controller is still up, which makes a clean stop of the whole cluster likely.
+  if ((${#pids[@]})); then kill "-$sig" "${pids[@]}" 2>/dev/null || true; fi
   t0=$(now_ms)
   local no_quorum_since="" up elapsed
   while ((${#pids[@]})); do
