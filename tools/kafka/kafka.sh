@@ -139,6 +139,15 @@ render() {
 
 classpath() { echo "$JARS_DIR/*"; }
 
+# Serialises start/stop/clean on one state dir (e.g. parallel test workers all calling start):
+# the second caller waits, then finds the broker running. Brokers do not inherit the lock.
+lock_state() {
+  mkdir -p "$STATE_DIR"
+  exec 9>"$STATE_DIR/.lock"
+  command -v flock >/dev/null || return 0
+  flock -w $((START_TIMEOUT + 60)) 9 || die "another kafka.sh holds $STATE_DIR/.lock"
+}
+
 format_storage() { # <config> <data dir> <cluster id>
   [[ -f "$2/meta.properties" ]] && return 0
   mkdir -p "$2"
@@ -196,7 +205,7 @@ launch() {
   setsid java "${heap_opts[@]}" "${JVM_OPTS[@]}" "${cds[@]}" "${extra_opts[@]}" \
     -Dlog4j2.configurationFile="$SCRIPT_DIR/log4j2.yaml" -Dkafka.logs.dir="$dir/logs" \
     -cp "$(classpath)" kafka.Kafka "$dir/server.properties" "$@" \
-    </dev/null >>"$dir/logs/kafka.out" 2>&1 &
+    </dev/null >>"$dir/logs/kafka.out" 2>&1 8>&- 9>&- &
   echo $! >"$dir/kafka.pid"
 }
 
@@ -603,6 +612,9 @@ EOF
 main() {
   local cmd="${1:-help}"
   (($#)) && shift
+  case "$cmd" in
+    start | stop | clean | cluster-*) [[ "$cmd" == cluster-status ]] || lock_state ;;
+  esac
   case "$cmd" in
     fetch) cmd_fetch ;;
     start) cmd_start "$@" ;;
