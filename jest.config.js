@@ -13,14 +13,15 @@ const common = {
 };
 
 export default {
+  // Integration suites wait on a real broker (group joins, rebalances); a unit spec never comes close.
+  testTimeout: 120_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools,bench}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.{e2e,int}-spec.ts'],
-      globalSetup: '<rootDir>/test/setup/global-setup.ts',
-      testTimeout: 120_000,
+      globalSetup: '<rootDir>/test/setup/global-setup.mjs',
     },
   ],
 };

@@ -75,7 +75,7 @@ export async function connectConsumerGroups(
   const health = app.get(KafkaHealth);
   const servers = groups.map((options) => {
     const { strategy } = consumerGroup(env, options);
-    app.connectMicroservice(strategy, { inheritAppConfig: true });
+    app.connectMicroservice({ strategy }, { inheritAppConfig: true });
     health.track(strategy);
     return strategy;
   });

@@ -53,7 +53,6 @@ export async function createHttpApp(
     { logger: logger(env, def.name), abortOnError: false },
   );
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   setUpOpenApi(app, def);
   await app.init();
   const groups = def.consumerGroups?.() ?? [];
@@ -71,14 +70,39 @@ export function setUpOpenApi(app: INestApplication, def: AppDefinition): void {
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
 
+/**
+ * SIGTERM/SIGINT: stop taking requests, let consumer groups finish the message in hand and commit,
+ * run every module's shutdown hook, then exit 0. A second signal exits at once.
+ */
+function stopOnSignals(app: INestApplication, log: Logger): void {
+  const stop = (signal: NodeJS.Signals): void => {
+    process.once(signal, () => process.exit(130));
+    log.log(`${signal}: shutting down`);
+    app.close().then(
+      () => {
+        log.log('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
 /** The whole of an app's main.ts: build, listen, and turn a bad config into one clear message and exit 1. */
 export async function runApp(def: AppDefinition): Promise<void> {
   try {
     checkConfig([() => loadConfig(HttpEnv), ...(def.config ?? [])]);
     const env = loadConfig(HttpEnv);
     const app = await createHttpApp(def, env);
+    const log = new Logger(def.name);
+    stopOnSignals(app, log);
     await app.listen(env.PORT, env.HOST);
-    new Logger(def.name).log(`listening on http://${env.HOST}:${env.PORT} (docs at /docs)`);
+    log.log(`listening on http://${env.HOST}:${env.PORT} (docs at /docs)`);
   } catch (err: unknown) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${def.name}: ${err.message}\n`);

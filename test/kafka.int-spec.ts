@@ -1,0 +1,196 @@
+import { Controller, type INestApplication } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { groupTransport, parseTransaction, TOPIC_SPECS, Topics, topicSpec } from '@nurt/contracts';
+import { connectConsumerGroups, KAFKA_CLIENT, KafkaModule, KafkaProducer, TopicBootstrap } from '@nurt/kafka';
+import { ObservabilityModule } from '@nurt/observability';
+import type { Kafka } from 'kafkajs';
+import { runId, sleep, waitFor } from './support/wait.js';
+
+const run = runId();
+const FRAUD_GROUP = `it-${run}-anti-fraud`;
+const REPORTING_GROUP = `it-${run}-reporting`;
+const RESUME_GROUP = `it-${run}-resume`;
+
+/** What each test group received, in arrival order: transaction ids. */
+const received = new Map<string, string[]>();
+function record(group: string, value: unknown): void {
+  const parsed = parseTransaction(value, { timestamp: new Date() });
+  if (!parsed.ok || !parsed.value.id.startsWith(run)) return;
+  received.set(group, [...(received.get(group) ?? []), parsed.value.id]);
+}
+const seen = (group: string, prefix: string): string[] =>
+  (received.get(group) ?? []).filter((id) => id.startsWith(prefix));
+
+@Controller()
+class FraudHandler {
+  @EventPattern(Topics.Transactions, groupTransport(FRAUD_GROUP))
+  handle(@Payload() value: unknown): void {
+    record(FRAUD_GROUP, value);
+  }
+}
+
+@Controller()
+class ReportingHandler {
+  @EventPattern(Topics.Transactions, groupTransport(REPORTING_GROUP))
+  handle(@Payload() value: unknown): void {
+    record(REPORTING_GROUP, value);
+  }
+}
+
+@Controller()
+class ResumeHandler {
+  @EventPattern(Topics.Transactions, groupTransport(RESUME_GROUP))
+  handle(@Payload() value: unknown): void {
+    record(RESUME_GROUP, value);
+  }
+}
+
+async function startApp(controllers: (new () => unknown)[], groups: string[]): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [ObservabilityModule.forRoot({ app: 'kafka-it' }), KafkaModule.forRoot({ clientId: `it-${run}` })],
+    controllers,
+  }).compile();
+  const app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: ['error', 'warn'] });
+  await app.init();
+  await connectConsumerGroups(
+    app,
+    groups.map((groupId) => ({ groupId })),
+  );
+  return app;
+}
+
+function tx(id: string, store = 'Warsaw'): { id: string; amount: number; store: string; type: 'purchase' } {
+  return { id, amount: 1250.0, store, type: 'purchase' };
+}
+
+describe('Kafka foundation (real broker)', () => {
+  let app: INestApplication;
+  let producer: KafkaProducer;
+
+  beforeAll(async () => {
+    app = await startApp([FraudHandler, ReportingHandler], [FRAUD_GROUP, REPORTING_GROUP]);
+    producer = app.get(KafkaProducer);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('leaves transactions with 6 partitions and 7-day retention, and a second bootstrap changes nothing', async () => {
+    const bootstrap = app.get(TopicBootstrap);
+    const again = await bootstrap.ensure(TOPIC_SPECS);
+    expect(again.map((c) => c.action)).toEqual(TOPIC_SPECS.map(() => 'unchanged'));
+
+    const admin = app.get<Kafka>(KAFKA_CLIENT).admin();
+    await admin.connect();
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: [Topics.Transactions] });
+      expect(meta.topics[0]?.partitions).toHaveLength(6);
+      const configs = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: 2, name: Topics.Transactions, configNames: ['retention.ms', 'cleanup.policy'] }],
+      });
+      const entries = Object.fromEntries(configs.resources[0].configEntries.map((e) => [e.configName, e.configValue]));
+      expect(entries).toEqual({ 'retention.ms': String(7 * 24 * 3600 * 1000), 'cleanup.policy': 'delete' });
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('puts drifted topic config back', async () => {
+    const topic = `it-${run}-drift`;
+    const spec = { ...topicSpec(Topics.Transactions), name: topic as never, partitions: 2 };
+    const bootstrap = app.get(TopicBootstrap);
+    expect((await bootstrap.ensure([spec]))[0]?.action).toBe('created');
+
+    const admin = app.get<Kafka>(KAFKA_CLIENT).admin();
+    await admin.connect();
+    try {
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: 2, name: topic, configEntries: [{ name: 'retention.ms', value: '1000' }] }],
+      });
+      const fixed = await bootstrap.ensure([{ ...spec, partitions: 4 }]);
+      expect(fixed.map((c) => c.action).sort()).toEqual(['config-updated', 'partitions-added']);
+      const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+      expect(meta.topics[0]?.partitions).toHaveLength(4);
+      await admin.deleteTopics({ topics: [topic] });
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('delivers one transaction keyed Warsaw to each of two groups in one process exactly once', async () => {
+    const id = `${run}-fanout`;
+    const result = await producer.send({ topic: Topics.Transactions, key: 'Warsaw', value: tx(id) });
+    expect(result.topic).toBe(Topics.Transactions);
+    expect(result.partition).toBeGreaterThanOrEqual(0);
+    expect(BigInt(result.offset)).toBeGreaterThanOrEqual(0n);
+
+    await waitFor(
+      'both groups to read the transaction',
+      () => seen(FRAUD_GROUP, id).length > 0 && seen(REPORTING_GROUP, id).length > 0,
+    );
+    await sleep(2000); // a duplicate, if any, would arrive in this time
+    expect(seen(FRAUD_GROUP, id)).toEqual([id]);
+    expect(seen(REPORTING_GROUP, id)).toEqual([id]);
+  });
+
+  it('puts every record with one key on one partition, in order, and spreads keyless records over all partitions', async () => {
+    const keyed = await producer.sendBatch(
+      Array.from({ length: 30 }, (_, i) => ({
+        topic: Topics.Transactions,
+        key: 'Warsaw',
+        value: tx(`${run}-key-${i}`),
+      })),
+    );
+    expect(new Set(keyed.map((r) => r.partition)).size).toBe(1);
+    const offsets = keyed.map((r) => BigInt(r.offset));
+    expect(offsets).toEqual([...offsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(new Set(offsets).size).toBe(30);
+
+    const keyless = await producer.sendBatch(
+      Array.from({ length: 60 }, (_, i) => ({ topic: Topics.Transactions, key: null, value: tx(`${run}-nokey-${i}`) })),
+    );
+    expect(new Set(keyless.map((r) => r.partition))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
+
+    // Each group sees one store's records in the order they were produced.
+    const expected = keyed.map((_, i) => `${run}-key-${i}`);
+    await waitFor(
+      'the keyed records in both groups',
+      () => seen(FRAUD_GROUP, `${run}-key-`).length === 30 && seen(REPORTING_GROUP, `${run}-key-`).length === 30,
+    );
+    expect(seen(FRAUD_GROUP, `${run}-key-`)).toEqual(expected);
+    expect(seen(REPORTING_GROUP, `${run}-key-`)).toEqual(expected);
+  });
+
+  it('resumes a restarted group after its last committed offset: nothing skipped, nothing read twice', async () => {
+    const first = Array.from({ length: 5 }, (_, i) => `${run}-resume-a${i}`);
+    const second = Array.from({ length: 5 }, (_, i) => `${run}-resume-b${i}`);
+
+    let worker = await startApp([ResumeHandler], [RESUME_GROUP]);
+    await producer.sendBatch(
+      first.map((id, i) => ({ topic: Topics.Transactions, key: `store-${i % 3}`, value: tx(id) })),
+    );
+    await waitFor('the first batch', () => seen(RESUME_GROUP, `${run}-resume-`).length === first.length);
+    await worker.close();
+
+    // Produced while the group is down: the restarted worker must pick exactly these up.
+    await producer.sendBatch(
+      second.map((id, i) => ({ topic: Topics.Transactions, key: `store-${i % 3}`, value: tx(id) })),
+    );
+    worker = await startApp([ResumeHandler], [RESUME_GROUP]);
+    try {
+      await waitFor(
+        'the second batch',
+        () => seen(RESUME_GROUP, `${run}-resume-`).length >= first.length + second.length,
+      );
+      await sleep(2000);
+      expect([...seen(RESUME_GROUP, `${run}-resume-`)].sort()).toEqual([...first, ...second].sort());
+    } finally {
+      await worker.close();
+    }
+  });
+});

@@ -1,0 +1,91 @@
+import kafkajs from 'kafkajs';
+import { freePort } from './support/net.js';
+import { startBuiltApp, waitForHttp, type AppProcess } from './support/process.js';
+
+const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+
+describe('monolith process (node dist/apps/monolith/main.js)', () => {
+  let app: AppProcess;
+
+  beforeAll(async () => {
+    app = startBuiltApp('monolith', await freePort(), { KAFKA_BROKERS: brokers });
+    await waitForHttp(`${app.url}/health`);
+  });
+
+  afterAll(async () => {
+    await app?.stop('SIGKILL');
+  });
+
+  it('reports Kafka up on GET /health', async () => {
+    const res = await fetch(`${app.url}/health`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; checks: { kafka: { status: string; brokers: number } } };
+    expect(body.status).toBe('up');
+    expect(body.checks.kafka.status).toBe('up');
+    expect(body.checks.kafka.brokers).toBeGreaterThanOrEqual(1);
+  });
+
+  it('serves an OpenAPI 3 document and Swagger UI', async () => {
+    const doc = (await (await fetch(`${app.url}/docs-json`)).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.paths).toHaveProperty('/health');
+    const ui = await fetch(`${app.url}/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger');
+  });
+
+  it('exports Prometheus metrics', async () => {
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    expect(text).toContain('process_resident_memory_bytes');
+  });
+
+  it('shuts down cleanly on SIGTERM', async () => {
+    const other = startBuiltApp('monolith', await freePort(), { KAFKA_BROKERS: brokers, LOG_LEVEL: 'log' });
+    await waitForHttp(`${other.url}/health`);
+    const started = Date.now();
+    expect(await other.stop('SIGTERM')).toBe(0);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(other.output()).toContain('SIGTERM: shutting down');
+    expect(other.output()).toContain('stopped');
+  });
+});
+
+describe('monolith start-up checks', () => {
+  it('refuses a bad variable and names it', async () => {
+    const app = startBuiltApp('monolith', await freePort(), { PORT: 'not-a-port', KAFKA_BROKERS: 'localhost' });
+    expect(await app.exited()).toBe(1);
+    expect(app.output()).toContain('PORT');
+    expect(app.output()).toContain('KAFKA_BROKERS');
+    expect(app.output()).toContain('got "not-a-port"');
+  });
+
+  it('exits with a clear error when no broker answers', async () => {
+    const deadPort = await freePort();
+    const app = startBuiltApp('monolith', await freePort(), {
+      KAFKA_BROKERS: `127.0.0.1:${deadPort}`,
+      KAFKA_CONNECTION_TIMEOUT_MS: '500',
+    });
+    expect(await app.exited()).toBe(1);
+    expect(app.output()).toMatch(/failed to start.*(Connection|connect|ECONNREFUSED)/is);
+  });
+});
+
+describe('Kafka health check', () => {
+  it('is down, with the reason, when the broker is unreachable', async () => {
+    const { KafkaHealth } = await import('@nurt/kafka');
+    const { HealthRegistry } = await import('@nurt/observability');
+    const kafka = new kafkajs.Kafka({
+      brokers: [`127.0.0.1:${await freePort()}`],
+      connectionTimeout: 300,
+      retry: { retries: 0 },
+      logLevel: 0,
+    });
+    const health = new KafkaHealth(kafka, new HealthRegistry());
+    const result = await health.check();
+    expect(result.status).toBe('down');
+    expect(String(result.error)).toMatch(/connect/i);
+  });
+});

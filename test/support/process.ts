@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { waitFor } from './wait.js';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+
+export interface AppProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  output(): string;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited(): Promise<number | null>;
+}
+
+/** Runs a built app (`node dist/apps/<app>/main.js`) as a user would, on the given port. */
+export function startBuiltApp(app: string, port: number, env: Record<string, string> = {}): AppProcess {
+  const child = spawn(process.execPath, [resolve(repoRoot, 'dist/apps', app, 'main.js')], {
+    cwd: repoRoot,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  return {
+    child,
+    url: `http://127.0.0.1:${port}`,
+    output: () => out,
+    exited: () => exit,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exit;
+    },
+  };
+}
+
+/** Waits until GET path answers with `status` (any body). */
+export async function waitForHttp(url: string, status = 200, timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    `${url} to answer ${status}`,
+    async () => {
+      try {
+        return (await fetch(url)).status === status;
+      } catch {
+        return false;
+      }
+    },
+    timeoutMs,
+  );
+}
