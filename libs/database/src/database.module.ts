@@ -1,0 +1,95 @@
+import { resolve } from 'node:path';
+import {
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { HealthRegistry, type HealthCheck, type HealthCheckResult } from '@nurt/observability';
+import type { Database } from './database.js';
+import { loadDatabaseEnv, type DatabaseEnv } from './database.config.js';
+import { migrate, type SchemaMigrations } from './migrations.js';
+import { PgliteDatabase } from './pglite.database.js';
+import { PostgresDatabase } from './postgres.database.js';
+
+/** Inject with `@Inject(DATABASE) db: Database`. */
+export const DATABASE = Symbol('nurt.database');
+const DATABASE_ENV = Symbol('nurt.database.env');
+
+export interface DatabaseModuleOptions {
+  /** Names the default PGlite folder (.data/pglite/<app>), so separate apps never share one. */
+  readonly app: string;
+  /** Env to read instead of process.env (tests). */
+  readonly env?: DatabaseEnv;
+}
+
+export async function openDatabase(env: DatabaseEnv, app: string): Promise<Database> {
+  if (env.DATABASE_URL) return new PostgresDatabase(env.DATABASE_URL, env.DATABASE_POOL_MAX);
+  const dir = env.PGLITE_DIR ?? resolve('.data/pglite', app);
+  return PgliteDatabase.open(dir === 'memory' ? undefined : dir);
+}
+
+@Injectable()
+class DatabaseLifecycle implements HealthCheck, OnModuleInit, OnApplicationShutdown {
+  readonly name = 'database';
+
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    private readonly registry: HealthRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register(this);
+  }
+
+  async check(): Promise<HealthCheckResult> {
+    await this.db.query('SELECT 1');
+    return { status: 'up', kind: this.db.kind };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+let migrationRunners = 0;
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: DatabaseModuleOptions): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [
+        { provide: DATABASE_ENV, useFactory: () => options.env ?? loadDatabaseEnv() },
+        {
+          provide: DATABASE,
+          inject: [DATABASE_ENV],
+          useFactory: (env: DatabaseEnv) => openDatabase(env, options.app),
+        },
+        DatabaseLifecycle,
+      ],
+      exports: [DATABASE],
+    };
+  }
+
+  /** A feature's schema and migrations, applied during app init (before any handler or relay runs). */
+  static forFeature(schema: SchemaMigrations): DynamicModule {
+    @Injectable()
+    class SchemaMigrator implements OnModuleInit {
+      private readonly logger = new Logger(`migrations:${schema.schema}`);
+      constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+      async onModuleInit(): Promise<void> {
+        const applied = await migrate(this.db, schema);
+        if (applied.length > 0) this.logger.log(`applied ${applied.join(', ')}`);
+      }
+    }
+    Object.defineProperty(SchemaMigrator, 'name', { value: `SchemaMigrator_${schema.schema}_${++migrationRunners}` });
+    return { module: class DatabaseFeatureModule {}, providers: [SchemaMigrator] };
+  }
+}

@@ -1,0 +1,45 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, types } from '@electric-sql/pglite';
+import type { Database, Queryable } from './database.js';
+
+/**
+ * Embedded PostgreSQL (WASM) for a laptop or a test: the same SQL as the server, in one process.
+ * PGlite runs one statement at a time; a transaction holds it until it ends.
+ */
+export class PgliteDatabase implements Database {
+  readonly kind = 'pglite';
+
+  private constructor(private readonly db: PGlite) {}
+
+  /** `dir` = a folder to keep the data in, or undefined for memory only. */
+  static async open(dir?: string): Promise<PgliteDatabase> {
+    if (dir) mkdirSync(dir, { recursive: true });
+    // pg hands int8 back as a string (it may not fit a JS number); do the same here so repositories see one type.
+    const db = await PGlite.create(dir, { parsers: { [types.INT8]: (value: string) => value } });
+    return new PgliteDatabase(db);
+  }
+
+  async query<T extends object>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return (await this.db.query<T>(sql, params as unknown[])).rows;
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.db.exec(sql);
+  }
+
+  async transaction<R>(work: (tx: Queryable) => Promise<R>): Promise<R> {
+    return this.db.transaction(async (t) =>
+      work({
+        query: async <T extends object>(sql: string, params: readonly unknown[] = []) =>
+          (await t.query<T>(sql, params as unknown[])).rows,
+        exec: async (sql: string) => {
+          await t.exec(sql);
+        },
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.closed) await this.db.close();
+  }
+}
