@@ -1,26 +1,26 @@
-import { Body, Controller, Get, HttpCode, Post, Query, UseFilters, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, UseFilters } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiQuery,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { ApartmentQueryPipe } from './apartment-query.pipe.js';
 import {
-  ApartmentDto,
   BatchPredictionResponseDto,
   MAX_BATCH_ROWS,
   PredictBatchDto,
   PredictionResponseDto,
 } from './prediction.dto.js';
 import { PredictionExceptionFilter } from './prediction.filter.js';
-import { PredictionLatencyInterceptor } from './prediction.interceptor.js';
 import { PredictionService } from './prediction.service.js';
+import { CITIES, type Apartment } from './price-features.js';
 
 @ApiTags('prediction')
 @Controller('predict')
 @UseFilters(PredictionExceptionFilter)
-@UseInterceptors(PredictionLatencyInterceptor)
 export class PredictionController {
   constructor(private readonly prediction: PredictionService) {}
 
@@ -29,7 +29,16 @@ export class PredictionController {
   @ApiOkResponse({ type: PredictionResponseDto })
   @ApiBadRequestResponse({ description: 'A parameter is missing, not a number or out of range; the body names it.' })
   @ApiServiceUnavailableResponse({ description: 'The model is not loaded yet.' })
-  async predict(@Query() apartment: ApartmentDto): Promise<PredictionResponseDto> {
+  @ApiQuery({ name: 'area', type: Number, description: 'Floor area in m², > 0 and ≤ 10000', example: 65 })
+  @ApiQuery({ name: 'bedrooms', type: Number, description: 'Bedrooms, integer 0–50 (0 = studio)', example: 3 })
+  @ApiQuery({ name: 'building_age', type: Number, description: 'Building age in years, integer 0–500', example: 10 })
+  @ApiQuery({
+    name: 'city',
+    required: false,
+    enum: CITIES,
+    description: 'Leave out when unknown: the model then answers for the six cities’ mix',
+  })
+  async predict(@Query(ApartmentQueryPipe) apartment: Apartment): Promise<PredictionResponseDto> {
     const { price, version } = await this.prediction.predictOne(apartment);
     return { estimated_price: price, currency: 'PLN', model_version: version };
   }

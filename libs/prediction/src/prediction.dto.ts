@@ -12,29 +12,10 @@ import {
   ValidateNested,
   type ValidationArguments,
 } from 'class-validator';
+import { APARTMENT_RULES, brokenNumberRule, CITY_MESSAGE, type NumberRule } from './apartment.rules.js';
 import { CITIES, type City } from './price-features.js';
 
 export const MAX_BATCH_ROWS = 1000;
-
-interface NumberRule {
-  readonly min: number;
-  readonly max: number;
-  /** area must be strictly positive; counts may be 0. */
-  readonly exclusiveMin?: boolean;
-  readonly integer?: boolean;
-}
-
-function brokenRule(value: unknown, rule: NumberRule): string | undefined {
-  const kind = rule.integer ? 'an integer' : 'a number';
-  if (value === undefined) return 'is required';
-  if (typeof value !== 'number' || !Number.isFinite(value)) return `must be ${kind}`;
-  if (rule.integer && !Number.isInteger(value)) return `must be ${kind}`;
-  const low = rule.exclusiveMin ? value <= rule.min : value < rule.min;
-  if (low || value > rule.max) {
-    return `must be ${rule.exclusiveMin ? 'greater than' : 'at least'} ${rule.min} and at most ${rule.max}`;
-  }
-  return undefined;
-}
 
 /**
  * One rule and one message per field ("bedrooms must be an integer"), instead of a stack of
@@ -44,9 +25,9 @@ function NumberField(rule: NumberRule): PropertyDecorator {
   return ValidateBy({
     name: 'numberField',
     validator: {
-      validate: (value: unknown) => brokenRule(value, rule) === undefined,
+      validate: (value: unknown) => brokenNumberRule(value, rule) === undefined,
       defaultMessage: (args?: ValidationArguments) =>
-        `${args?.property ?? 'value'} ${brokenRule(args?.value, rule) ?? 'is invalid'}`,
+        `${args?.property ?? 'value'} ${brokenNumberRule(args?.value, rule) ?? 'is invalid'}`,
     },
   });
 }
@@ -55,17 +36,17 @@ function NumberField(rule: NumberRule): PropertyDecorator {
 export class ApartmentDto {
   @ApiProperty({ description: 'Floor area in m²', example: 65, minimum: 0, exclusiveMinimum: true, maximum: 10_000 })
   @ToNumber()
-  @NumberField({ min: 0, exclusiveMin: true, max: 10_000 })
+  @NumberField(APARTMENT_RULES.area)
   area!: number;
 
   @ApiProperty({ description: 'Number of bedrooms (0 = studio)', example: 3, minimum: 0, maximum: 50 })
   @ToNumber()
-  @NumberField({ min: 0, max: 50, integer: true })
+  @NumberField(APARTMENT_RULES.bedrooms)
   bedrooms!: number;
 
   @ApiProperty({ description: 'Building age in years', example: 10, minimum: 0, maximum: 500 })
   @ToNumber()
-  @NumberField({ min: 0, max: 500, integer: true })
+  @NumberField(APARTMENT_RULES.building_age)
   building_age!: number;
 
   @ApiPropertyOptional({
@@ -73,7 +54,7 @@ export class ApartmentDto {
     enum: CITIES,
   })
   @IsOptional()
-  @IsIn(CITIES, { message: `city must be one of ${CITIES.join(', ')}` })
+  @IsIn(CITIES, { message: CITY_MESSAGE })
   city?: City;
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { fileSystemLoader, fileSystemSaver } from './model-files.js';
 import { ModelMetadataError } from './model-metadata.js';
-import type { Apartment, City } from './price-features.js';
+import { decodeTarget, encodeApartments, inputWidth, type Apartment, type City } from './price-features.js';
 import { listModelVersions, PriceModel } from './price-model.js';
 import { initTfBackend } from './tf-backend.js';
 
@@ -54,6 +54,18 @@ describe('PriceModel (committed v1)', () => {
     const batch = model.predict(rows);
     expect(rows.map((r) => model.predict([r])[0])).toEqual(batch);
     expect(model.predict(rows.slice(17, 81))).toEqual(batch.slice(17, 81));
+  });
+
+  it('answers what LayersModel.predict answers for the same weights', async () => {
+    const rows = await sampleRows(300);
+    const layers = await tf.loadLayersModel(fileSystemLoader('models/price/v1'));
+    const { features, target } = model.metadata;
+    const raw = (
+      layers.predict(tf.tensor2d(encodeApartments(features, rows), [rows.length, inputWidth(features)])) as tf.Tensor
+    ).dataSync();
+    const expected = Array.from(raw, (y) => Math.round(decodeTarget(target, y) * 100) / 100);
+    layers.dispose();
+    expect(model.predict(rows)).toEqual(expected);
   });
 
   it('stays finite at the edges of the accepted input range', () => {
