@@ -10,3 +10,4 @@ export {
   type TransactionType,
 } from './transaction.event.js';
 export { flattenValidationErrors, parseAs, type FieldError, type Parsed, type ParseOptions } from './validation.js';
+export { STORES, storeLocation, type StoreLocation } from './stores.js';

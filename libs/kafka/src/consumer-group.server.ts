@@ -1,7 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { groupTransport } from '@nurt/contracts';
 import { ServerKafka, type CustomStrategy } from '@nestjs/microservices';
-import type { ConsumerConfig } from './kafkajs.js';
+import type { ConsumerConfig, EachMessagePayload } from './kafkajs.js';
+import { keepOriginal } from './kafka-record.js';
 import { kafkaClientConfig, type KafkaEnv } from './kafka.config.js';
 import { KAFKA_ENV } from './kafka.constants.js';
 import { KafkaHealth, type KafkaStatusSource } from './kafka.health.js';
@@ -11,7 +12,7 @@ type ConsumerTuning =
   'sessionTimeout' | 'rebalanceTimeout' | 'heartbeatInterval' | 'maxBytesPerPartition' | 'maxBytes' | 'maxWaitTimeInMs';
 
 export interface ConsumerGroupOptions {
-  /** Used by Kafka exactly as given. Handlers bind with `@EventPattern(topic, groupTransport(groupId))`. */
+  /** Used by Kafka as given (plus KAFKA_GROUP_SUFFIX, empty by default). Handlers bind with `@EventPattern(topic, groupTransport(groupId))`. */
   readonly groupId: string;
   /** Where a group with no committed offset starts. Default true: a new group builds its view from the whole log. */
   readonly fromBeginning?: boolean;
@@ -36,7 +37,7 @@ export class ConsumerGroupServer extends ServerKafka implements KafkaStatusSourc
     super({
       client: { ...kafkaClientConfig(env, group.groupId), logCreator: nestLogCreator },
       consumer: {
-        groupId: group.groupId,
+        groupId: `${group.groupId}${env.KAFKA_GROUP_SUFFIX}`,
         allowAutoTopicCreation: false,
         ...group.consumer,
       },
@@ -52,6 +53,12 @@ export class ConsumerGroupServer extends ServerKafka implements KafkaStatusSourc
 
   state(): string {
     return this.current;
+  }
+
+  /** Handlers get the record's original bytes through `kafkaRecord(ctx)`: dead letters must keep them exactly. */
+  override handleMessage(payload: EachMessagePayload): Promise<unknown> {
+    keepOriginal(payload.message);
+    return super.handleMessage(payload);
   }
 }
 

@@ -16,3 +16,13 @@ export {
   type ProduceResult,
 } from './kafka-producer.service.js';
 export { TopicBootstrap, type TopicChange } from './topic-bootstrap.service.js';
+export {
+  DeadLetterHeaders,
+  KafkaEventConsumer,
+  type ConsumeOutcome,
+  type DeadLetterReason,
+  type EventSpec,
+} from './event-consumer.service.js';
+export { headerText, kafkaRecord, type KafkaRecord } from './kafka-record.js';
+export { TransactionConsumer } from './transaction-consumer.service.js';
+export { tailTopic, type TailedRecord, type TopicTail } from './topic-tail.js';

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
   CompressionTypes,
+  Kafka as KafkaClient,
   Partitioners,
   type ICustomPartitioner,
   type Kafka,
@@ -9,7 +10,8 @@ import {
   type Producer,
 } from './kafkajs.js';
 import { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
-import type { KafkaEnv } from './kafka.config.js';
+import { kafkaClientConfig, type KafkaEnv } from './kafka.config.js';
+import { nestLogCreator } from './kafka.logger.js';
 
 /** How a record without an explicit partition is placed. */
 export type Partitioning = 'key' | 'round-robin';
@@ -17,10 +19,13 @@ export type Partitioning = 'key' | 'round-robin';
 export interface ProduceRecord<T> {
   readonly topic: string;
   /** Records with one key land on one partition, in order. `null` = no key (spread over partitions). */
-  readonly key?: string | null;
-  /** Serialised as JSON; `null` produces a tombstone (the delete marker of a compacted topic). */
-  readonly value: T | null;
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly key?: string | Buffer | null;
+  /**
+   * Serialised as JSON; a Buffer is written byte for byte (a dead letter keeps its original bytes);
+   * `null` produces a tombstone (the delete marker of a compacted topic).
+   */
+  readonly value: T | Buffer | null;
+  readonly headers?: Readonly<Record<string, string | Buffer>>;
   readonly partition?: number;
   /** 'round-robin' ignores the key for placement but still writes it. Default: 'key'. */
   readonly partitioning?: Partitioning;
@@ -82,6 +87,11 @@ export class KafkaProducer implements OnApplicationShutdown {
     });
   }
 
+  /** A producer outside Nest (command-line tools, benchmarks); call onApplicationShutdown() when done. */
+  static standalone(env: KafkaEnv, clientId: string): KafkaProducer {
+    return new KafkaProducer(new KafkaClient({ ...kafkaClientConfig(env, clientId), logCreator: nestLogCreator }), env);
+  }
+
   async send<T>(record: ProduceRecord<T>): Promise<ProduceResult> {
     const [result] = await this.sendBatch([record]);
     if (!result) throw new Error('Kafka returned no metadata for the record');
@@ -96,7 +106,7 @@ export class KafkaProducer implements OnApplicationShutdown {
     const ordered: Pending[] = records.map((r) => {
       const message: Message = {
         key: r.key ?? null,
-        value: r.value === null ? null : JSON.stringify(r.value),
+        value: r.value === null ? null : Buffer.isBuffer(r.value) ? r.value : JSON.stringify(r.value),
         ...(r.headers ? { headers: { ...r.headers } } : {}),
         ...(r.partition !== undefined ? { partition: r.partition } : {}),
       };

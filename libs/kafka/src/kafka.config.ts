@@ -68,6 +68,31 @@ export class KafkaEnv {
   @IsBoolean()
   KAFKA_BOOTSTRAP_TOPICS = true;
 
+  /**
+   * Appended to every consumer group id this process joins (e.g. `-staging`), so that two
+   * environments, or a test run, can share one cluster without sharing committed offsets.
+   */
+  @Expose()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]*$/, { message: 'KAFKA_GROUP_SUFFIX may contain only letters, digits, . _ -' })
+  KAFKA_GROUP_SUFFIX = '';
+
+  /** How many times a consumer handler is retried (with exponential backoff) before its message is dead-lettered. */
+  @Expose()
+  @ToNumber()
+  @IsInt()
+  @Min(0)
+  @Max(20)
+  KAFKA_HANDLER_RETRIES = 3;
+
+  /** Backoff before the first handler retry; doubles with each further attempt. */
+  @Expose()
+  @ToNumber()
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  KAFKA_HANDLER_BACKOFF_MS = 200;
+
   @Expose()
   @IsIn(LOG_LEVELS)
   KAFKA_LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'warn';

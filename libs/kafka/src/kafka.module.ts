@@ -7,6 +7,8 @@ import { KafkaHealth } from './kafka.health.js';
 import { nestLogCreator } from './kafka.logger.js';
 import { KafkaProducer } from './kafka-producer.service.js';
 import { TopicBootstrap } from './topic-bootstrap.service.js';
+import { KafkaEventConsumer } from './event-consumer.service.js';
+import { TransactionConsumer } from './transaction-consumer.service.js';
 
 export interface KafkaModuleOptions {
   /** Appended to KAFKA_CLIENT_ID, so broker logs tell the apps apart. */
@@ -41,8 +43,18 @@ export class KafkaModule implements OnModuleInit {
         KafkaProducer,
         TopicBootstrap,
         KafkaHealth,
+        KafkaEventConsumer,
+        TransactionConsumer,
       ],
-      exports: [KAFKA_ENV, KAFKA_CLIENT, KafkaProducer, TopicBootstrap, KafkaHealth],
+      exports: [
+        KAFKA_ENV,
+        KAFKA_CLIENT,
+        KafkaProducer,
+        TopicBootstrap,
+        KafkaHealth,
+        KafkaEventConsumer,
+        TransactionConsumer,
+      ],
     };
   }
 

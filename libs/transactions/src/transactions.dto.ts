@@ -1,0 +1,46 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { TransactionEvent } from '@nurt/contracts';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, ValidateNested } from 'class-validator';
+import { PARTITIONINGS } from './transactions.config.js';
+
+export const MAX_BATCH = 1000;
+
+export class TransactionBatchDto {
+  @ApiProperty({ type: [TransactionEvent], minItems: 1, maxItems: MAX_BATCH })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BATCH)
+  @ValidateNested({ each: true })
+  @Type(() => TransactionEvent)
+  transactions!: TransactionEvent[];
+}
+
+export class ProduceQueryDto {
+  @ApiPropertyOptional({
+    enum: PARTITIONINGS,
+    description: 'key: by store, in order per store; round-robin: spread evenly. Default: TRANSACTIONS_PARTITIONING.',
+  })
+  @IsOptional()
+  @IsIn(PARTITIONINGS)
+  partitioning?: (typeof PARTITIONINGS)[number];
+}
+
+export class AcceptedTransactionDto {
+  @ApiProperty({ example: 'TX5001' })
+  id!: string;
+
+  @ApiProperty({ example: 'transactions' })
+  topic!: string;
+
+  @ApiProperty({ example: 3 })
+  partition!: number;
+
+  @ApiProperty({ example: '1250', description: 'Kafka offset (64-bit, as a decimal string).' })
+  offset!: string;
+}
+
+export class AcceptedBatchDto {
+  @ApiProperty({ type: [AcceptedTransactionDto], description: 'In request order.' })
+  accepted!: AcceptedTransactionDto[];
+}

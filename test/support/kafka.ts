@@ -1,0 +1,47 @@
+import kafkajs from 'kafkajs';
+
+export const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+
+/** A plain kafkajs client, as "any Kafka client" a user might write. */
+export function plainKafka(clientId = 'nurt-test'): kafkajs.Kafka {
+  return new kafkajs.Kafka({ clientId, brokers, logLevel: kafkajs.logLevel.NOTHING });
+}
+
+/**
+ * Commits the current end of `topic` as `groupId`'s position before the group ever runs, so that a
+ * test's fresh group reads only what the test produces afterwards, not the shared topic's history,
+ * and without racing the group's first join.
+ */
+export async function startGroupAtEnd(groupId: string, topic: string): Promise<void> {
+  const admin = plainKafka('nurt-test-admin').admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** What each group has committed on `topic`, summed over partitions (lag check). */
+export async function groupLag(groupId: string, topic: string): Promise<number> {
+  const admin = plainKafka('nurt-test-admin').admin();
+  await admin.connect();
+  try {
+    const [ends, committed] = await Promise.all([
+      admin.fetchTopicOffsets(topic),
+      admin.fetchOffsets({ groupId, topics: [topic] }),
+    ]);
+    const at = new Map(committed[0]?.partitions.map((p) => [p.partition, BigInt(p.offset)]) ?? []);
+    return ends.reduce((lag, e) => {
+      const pos = at.get(e.partition) ?? -1n;
+      return lag + Number(BigInt(e.high) - (pos < 0n ? 0n : pos));
+    }, 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
