@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import { MicroBatcher } from './micro-batcher.js';
 import type { PredictionEnv } from './prediction.config.js';
 import { PREDICTION_ENV } from './prediction.constants.js';
@@ -21,7 +21,7 @@ export interface PriceEstimates {
  * a client's own batch is already a batch and goes straight to the model.
  */
 @Injectable()
-export class PredictionService implements OnApplicationShutdown {
+export class PredictionService implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly batcher: MicroBatcher<Apartment, PriceEstimate>;
 
   constructor(
@@ -45,6 +45,11 @@ export class PredictionService implements OnApplicationShutdown {
 
   predictMany(apartments: readonly Apartment[]): PriceEstimates {
     return this.predictNow(apartments);
+  }
+
+  /** Requests already waiting for company are answered now rather than after the full wait. */
+  beforeApplicationShutdown(): void {
+    this.batcher.flush();
   }
 
   /** Drains queued requests before the model is freed; runs after the HTTP server stopped accepting. */

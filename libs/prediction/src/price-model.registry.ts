@@ -60,10 +60,11 @@ export class PriceModelRegistry implements OnModuleInit, HealthCheck {
    */
   async activate(version: string): Promise<PriceModel> {
     if (this.switching !== undefined) throw new ModelSwitchInProgressError(this.switching);
-    if (!(await this.versions().catch((): string[] => [])).includes(version))
-      throw new ModelVersionNotFoundError(version);
     this.switching = version;
     try {
+      if (!(await this.versions().catch((): string[] => [])).includes(version)) {
+        throw new ModelVersionNotFoundError(version);
+      }
       const started = performance.now();
       const next = await PriceModel.load(join(this.env.MODEL_DIR, version));
       const previous = this.active;
