@@ -11,3 +11,12 @@ export {
 } from './transaction.event.js';
 export { flattenValidationErrors, parseAs, type FieldError, type Parsed, type ParseOptions } from './validation.js';
 export { STORES, storeLocation, type StoreLocation } from './stores.js';
+export {
+  CUSTOMER_EVENT_TYPE_HEADER,
+  CUSTOMER_EVENT_TYPES,
+  CUSTOMER_SEGMENTS,
+  CustomerEvent,
+  parseCustomerEvent,
+  type CustomerEventType,
+  type CustomerSegment,
+} from './customer.event.js';
