@@ -1,3 +1,5 @@
+import { ConsumerGroups } from '@nurt/contracts';
+import { loadDatabaseEnv } from '@nurt/database';
 import { loadKafkaEnv } from '@nurt/kafka';
 import { loadPredictionEnv } from '@nurt/prediction';
 import { runApp } from '@nurt/runtime';
@@ -7,5 +9,6 @@ import { MonolithModule } from './monolith.module.js';
 await runApp({
   name: 'monolith',
   module: () => MonolithModule,
-  config: [() => loadKafkaEnv(), () => loadPredictionEnv(), () => loadTransactionsEnv()],
+  consumerGroups: () => [{ groupId: ConsumerGroups.Reporting }],
+  config: [() => loadKafkaEnv(), () => loadDatabaseEnv(), () => loadPredictionEnv(), () => loadTransactionsEnv()],
 });

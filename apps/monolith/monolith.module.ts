@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
+import { DatabaseModule } from '@nurt/database';
 import { KafkaModule } from '@nurt/kafka';
 import { ObservabilityModule } from '@nurt/observability';
 import { PredictionModule } from '@nurt/prediction';
+import { ReportingModule } from '@nurt/reporting';
 import { TransactionsModule } from '@nurt/transactions';
 
 /** Every feature module in one process: the modular monolith. */
@@ -9,8 +11,10 @@ import { TransactionsModule } from '@nurt/transactions';
   imports: [
     ObservabilityModule.forRoot({ app: 'monolith' }),
     KafkaModule.forRoot({ clientId: 'monolith' }),
+    DatabaseModule.forRoot({ app: 'monolith' }),
     PredictionModule.forRoot(),
     TransactionsModule,
+    ReportingModule,
   ],
 })
 export class MonolithModule {}

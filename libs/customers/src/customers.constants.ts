@@ -1,0 +1,1 @@
+export const CUSTOMERS_ENV = Symbol('nurt.customers.env');

@@ -1,0 +1,191 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { CustomerEventType, CustomerSegment } from '@nurt/contracts';
+import { DATABASE, PgErrorCodes, pgErrorCode, type Database, type Queryable } from '@nurt/database';
+import {
+  EmailTakenError,
+  type Customer,
+  type CustomerFilter,
+  type CustomerInput,
+  type OutboxEntry,
+} from './customer.js';
+
+interface CustomerRow {
+  id: string;
+  name: string;
+  email: string;
+  city: string;
+  segment: CustomerSegment;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+interface OutboxRow {
+  id: string;
+  customer_id: string;
+  event_type: CustomerEventType;
+  payload: Customer | null;
+}
+
+const COLUMNS = 'id, name, email, city, segment, created_at, updated_at';
+
+/** Only one relay publishes at a time per database, so that the outbox goes out in order. */
+const OUTBOX_LOCK = 0x6e_75_72_74; // "nurt"
+
+function toCustomer(row: CustomerRow): Customer {
+  return {
+    id: Number(row.id),
+    name: row.name,
+    email: row.email,
+    city: row.city,
+    segment: row.segment,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}
+
+/** Every SQL statement of the customers service: the customers table and its outbox. */
+@Injectable()
+export class CustomersRepository {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async findById(id: number): Promise<Customer | null> {
+    const [row] = await this.db.query<CustomerRow>(`SELECT ${COLUMNS} FROM customers.customers WHERE id = $1`, [id]);
+    return row ? toCustomer(row) : null;
+  }
+
+  async list(filter: CustomerFilter): Promise<Customer[]> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    if (filter.segment !== undefined) {
+      params.push(filter.segment);
+      where.push(`segment = $${params.length}`);
+    }
+    if (filter.city !== undefined) {
+      params.push(filter.city);
+      where.push(`lower(city) = lower($${params.length})`);
+    }
+    if (filter.afterId !== undefined) {
+      params.push(filter.afterId);
+      where.push(`id > $${params.length}`);
+    }
+    params.push(filter.limit);
+    const rows = await this.db.query<CustomerRow>(
+      `SELECT ${COLUMNS} FROM customers.customers
+       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY id LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toCustomer);
+  }
+
+  /** Inserts the customer and its `created` event in one transaction. */
+  async create(input: CustomerInput): Promise<Customer> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await this.uniqueEmail(input.email, () =>
+        tx.query<CustomerRow>(
+          `INSERT INTO customers.customers (name, email, city, segment) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+          [input.name, input.email, input.city, input.segment],
+        ),
+      );
+      if (!row) throw new Error('INSERT returned no row');
+      const customer = toCustomer(row);
+      await this.enqueue(tx, customer.id, 'created', customer);
+      return customer;
+    });
+  }
+
+  /** Replaces every field and records the `updated` event; null when there is no such customer. */
+  async replace(id: number, input: CustomerInput): Promise<Customer | null> {
+    return this.db.transaction(async (tx) => {
+      // The row lock taken here orders concurrent changes of one customer, and so their outbox rows.
+      const [row] = await this.uniqueEmail(input.email, () =>
+        tx.query<CustomerRow>(
+          `UPDATE customers.customers SET name = $2, email = $3, city = $4, segment = $5, updated_at = now()
+           WHERE id = $1 RETURNING ${COLUMNS}`,
+          [id, input.name, input.email, input.city, input.segment],
+        ),
+      );
+      if (!row) return null;
+      const customer = toCustomer(row);
+      await this.enqueue(tx, id, 'updated', customer);
+      return customer;
+    });
+  }
+
+  /** Deletes the customer and records a tombstone; false when there was no such customer. */
+  async delete(id: number): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<{ id: string }>('DELETE FROM customers.customers WHERE id = $1 RETURNING id', [id]);
+      if (rows.length === 0) return false;
+      await this.enqueue(tx, id, 'deleted', null);
+      return true;
+    });
+  }
+
+  /** True once any customer was ever inserted here (deleting them all does not make the database new). */
+  async everHadCustomers(): Promise<boolean> {
+    const [row] = await this.db.query<{ is_called: boolean }>('SELECT is_called FROM customers.customers_id_seq');
+    return row?.is_called ?? false;
+  }
+
+  /**
+   * Hands the oldest unpublished changes to `publish` and marks them sent once it resolves, all
+   * under a lock that lets one relay (of any process on this database) work at a time; returns
+   * how many went out, or null when another relay holds the lock. If `publish` throws, nothing
+   * is marked and the same rows come back next time.
+   */
+  async publishPending(limit: number, publish: (entries: OutboxEntry[]) => Promise<void>): Promise<number | null> {
+    return this.db.transaction(async (tx) => {
+      const [lock] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
+        OUTBOX_LOCK,
+      ]);
+      if (!lock?.locked) return null;
+      const rows = await tx.query<OutboxRow>(
+        `SELECT id, customer_id, event_type, payload FROM customers.outbox
+         WHERE sent_at IS NULL ORDER BY id LIMIT $1`,
+        [limit],
+      );
+      if (rows.length === 0) return 0;
+      await publish(
+        rows.map((r) => ({ seq: r.id, customerId: Number(r.customer_id), type: r.event_type, customer: r.payload })),
+      );
+      await tx.query('UPDATE customers.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [
+        rows.map((r) => r.id),
+      ]);
+      return rows.length;
+    });
+  }
+
+  async pendingCount(): Promise<number> {
+    const [row] = await this.db.query<{ n: string }>(
+      'SELECT count(*) AS n FROM customers.outbox WHERE sent_at IS NULL',
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  /** Deletes published rows older than `hours`; returns how many. */
+  async pruneSent(hours: number): Promise<number> {
+    const rows = await this.db.query<{ id: string }>(
+      `DELETE FROM customers.outbox WHERE sent_at < now() - make_interval(hours => $1) RETURNING id`,
+      [hours],
+    );
+    return rows.length;
+  }
+
+  private async enqueue(tx: Queryable, customerId: number, type: CustomerEventType, customer: Customer | null) {
+    await tx.query('INSERT INTO customers.outbox (customer_id, event_type, payload) VALUES ($1, $2, $3::jsonb)', [
+      customerId,
+      type,
+      customer === null ? null : JSON.stringify(customer),
+    ]);
+  }
+
+  private async uniqueEmail<T>(email: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err: unknown) {
+      if (pgErrorCode(err) === PgErrorCodes.UniqueViolation) throw new EmailTakenError(email);
+      throw err;
+    }
+  }
+}

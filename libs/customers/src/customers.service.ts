@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { CustomerOutboxRelay } from './customer-outbox.relay.js';
+import { CustomerNotFoundError, type Customer, type CustomerFilter, type CustomerInput } from './customer.js';
+import { CustomersRepository } from './customers.repository.js';
+
+export interface CustomerPage {
+  readonly items: Customer[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  readonly nextCursor: string | null;
+}
+
+/** Customer data, each change published as an event through the outbox. */
+@Injectable()
+export class CustomersService {
+  constructor(
+    private readonly repository: CustomersRepository,
+    private readonly relay: CustomerOutboxRelay,
+  ) {}
+
+  async get(id: number): Promise<Customer> {
+    const customer = await this.repository.findById(id);
+    if (!customer) throw new CustomerNotFoundError(id);
+    return customer;
+  }
+
+  async list(filter: CustomerFilter): Promise<CustomerPage> {
+    // One row more than asked tells whether another page exists without a count query.
+    const rows = await this.repository.list({ ...filter, limit: filter.limit + 1 });
+    const items = rows.slice(0, filter.limit);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > filter.limit && last ? String(last.id) : null };
+  }
+
+  async create(input: CustomerInput): Promise<Customer> {
+    const customer = await this.repository.create(input);
+    this.relay.kick();
+    return customer;
+  }
+
+  async replace(id: number, input: CustomerInput): Promise<Customer> {
+    const customer = await this.repository.replace(id, input);
+    if (!customer) throw new CustomerNotFoundError(id);
+    this.relay.kick();
+    return customer;
+  }
+
+  async delete(id: number): Promise<void> {
+    if (!(await this.repository.delete(id))) throw new CustomerNotFoundError(id);
+    this.relay.kick();
+  }
+
+  /** True when this database has never held a customer (deleting them all does not count). */
+  async isNew(): Promise<boolean> {
+    return !(await this.repository.everHadCustomers());
+  }
+}
