@@ -17,7 +17,17 @@ export interface AppProcess {
 export function startBuiltApp(app: string, port: number, env: Record<string, string> = {}): AppProcess {
   const child = spawn(process.execPath, [resolve(repoRoot, 'dist/apps', app, 'main.js')], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      // Apps started side by side must not share an embedded database folder, and their consumer
+      // groups must not take partitions (and offsets) from the real groups on a shared broker.
+      PGLITE_DIR: 'memory',
+      KAFKA_GROUP_SUFFIX: '-e2e',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -14,6 +14,8 @@ export interface AppliedRecord {
 export const APPLIED_EVENTS_TABLE_SQL = `
 CREATE TABLE applied_events (
   id text PRIMARY KEY,
+  -- The order the group applied events in: per key it must match the order they were produced.
+  seq bigint GENERATED ALWAYS AS IDENTITY,
   partition integer NOT NULL,
   "offset" bigint NOT NULL,
   applied_at timestamptz NOT NULL DEFAULT now()
