@@ -11,15 +11,17 @@
  * all slices; p50, p99 and the ratio to bare are the medians of the per-round values.
  *
  * --sweep also runs a grid of PREDICTION_MAX_BATCH × PREDICTION_MAX_WAIT_MS (how the defaults were
- * chosen). Servers run as child processes on free loopback ports and are stopped at the end; a
+ * chosen) on the prediction app alone: a dozen monoliths would keep rebalancing their consumer groups. Servers run as child processes on free loopback ports and are stopped at the end; a
  * local Kafka broker is started only if the monolith needs one and none answers, and then stopped.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createConnection, createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadPredictionEnv } from '@nurt/prediction';
 
 interface CannonResult {
   requests: { average: number; total: number };
@@ -61,6 +63,7 @@ if (!(Number.isInteger(rounds) && rounds >= 1 && duration / rounds >= 1)) {
 }
 if (args.app !== 'monolith' && args.app !== 'prediction') throw new Error('--app must be monolith or prediction');
 const QUERY = '/predict/?area=65&bedrooms=3&building_age=10';
+const defaults = loadPredictionEnv({});
 
 interface Target {
   readonly label: string;
@@ -70,6 +73,8 @@ interface Target {
 }
 
 interface Slice {
+  /** CPU time the server used during the slice: unlike QPS, barely moved by other load on the machine. */
+  readonly cpuSeconds: number;
   readonly requests: number;
   readonly seconds: number;
   readonly p50: number;
@@ -109,7 +114,26 @@ function canConnect(host: string, port: number): Promise<boolean> {
 
 const children = new Set<ChildProcess>();
 
-async function startServer(target: Target): Promise<{ url: string; stop: () => Promise<void> }> {
+/** CPU seconds (user + system) the process has used, from /proc; undefined where there is no /proc. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+const CLOCK_TICKS = 100;
+
+interface Server {
+  readonly url: string;
+  readonly cpu: () => number | undefined;
+  readonly stop: () => Promise<void>;
+}
+
+async function startServer(target: Target): Promise<Server> {
   const port = await freePort();
   const child = spawn(process.execPath, target.command, {
     cwd: root,
@@ -134,6 +158,7 @@ async function startServer(target: Target): Promise<{ url: string; stop: () => P
   }
   return {
     url,
+    cpu: () => cpuSeconds(child.pid),
     stop: async () => {
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -144,9 +169,12 @@ async function startServer(target: Target): Promise<{ url: string; stop: () => P
   };
 }
 
-async function slice(url: string, seconds: number): Promise<Slice> {
-  const r = await autocannon({ url: url + QUERY, connections, duration: seconds, pipelining: 1 });
+async function slice(server: Server, seconds: number): Promise<Slice> {
+  const cpuBefore = server.cpu();
+  const r = await autocannon({ url: server.url + QUERY, connections, duration: seconds, pipelining: 1 });
+  const cpuAfter = server.cpu();
   return {
+    cpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? Number.NaN : cpuAfter - cpuBefore,
     requests: r.requests.total,
     seconds,
     p50: r.latency.p50,
@@ -155,11 +183,29 @@ async function slice(url: string, seconds: number): Promise<Slice> {
   };
 }
 
-function appTarget(label: string, env: Record<string, string>): Target {
+/** Mean rows per model call and mean model-call time, from the app's own Prometheus metrics. */
+async function batchStats(url: string): Promise<{ meanBatch: number; meanCallMicros: number } | undefined> {
+  const text = await fetch(`${url}/metrics`).then(
+    (r) => (r.ok ? r.text() : ''),
+    () => '',
+  );
+  const value = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]);
+  const calls = value('prediction_batch_size_count');
+  if (!(calls > 0)) return undefined;
+  return {
+    meanBatch: value('prediction_batch_size_sum') / calls,
+    meanCallMicros:
+      (1e6 * value('prediction_model_call_duration_seconds_sum')) /
+      value('prediction_model_call_duration_seconds_count'),
+  };
+}
+
+function appTarget(label: string, env: Record<string, string>, app = args.app): Target {
   return {
     label,
-    command: [`dist/apps/${args.app}/main.js`],
-    env: { ...env, PREDICTION_BACKEND: process.env['PREDICTION_BACKEND'] ?? 'auto' },
+    command: [`dist/apps/${app}/main.js`],
+    // Each monolith gets an in-memory PGlite: two processes cannot share one PGlite folder.
+    env: { PGLITE_DIR: 'memory', ...env, PREDICTION_BACKEND: process.env['PREDICTION_BACKEND'] ?? 'auto' },
     readyPath: '/health/ready',
   };
 }
@@ -173,7 +219,7 @@ async function ensureKafka(): Promise<() => void> {
 }
 
 async function main(): Promise<void> {
-  if (!args['no-build']) execFileSync('npx', ['nest', 'build', args.app], { cwd: root, stdio: 'inherit' });
+  if (!args['no-build']) execFileSync('npx', ['nest', 'build'], { cwd: root, stdio: 'inherit' });
   const stopKafka = await ensureKafka();
   const cleanUp = (): void => {
     for (const child of children) child.kill('SIGKILL');
@@ -191,22 +237,32 @@ async function main(): Promise<void> {
         env: {},
         readyPath: '/predict/',
       },
-      appTarget(`${args.app}, batching on (defaults)`, {}),
+      appTarget(
+        `${args.app}, batching on (defaults: max batch ${defaults.PREDICTION_MAX_BATCH}, max wait ${defaults.PREDICTION_MAX_WAIT_MS} ms)`,
+        {},
+      ),
       appTarget(`${args.app}, batching off`, { PREDICTION_MAX_BATCH: '1' }),
     ];
     if (args.sweep) {
       for (const maxBatch of ['16', '64', '256']) {
         for (const maxWait of ['0', '1', '2']) {
+          if (
+            Number(maxBatch) === defaults.PREDICTION_MAX_BATCH &&
+            Number(maxWait) === defaults.PREDICTION_MAX_WAIT_MS
+          ) {
+            continue;
+          }
           targets.push(
-            appTarget(`${args.app}, max batch ${maxBatch}, max wait ${maxWait} ms`, {
-              PREDICTION_MAX_BATCH: maxBatch,
-              PREDICTION_MAX_WAIT_MS: maxWait,
-            }),
+            appTarget(
+              `prediction, max batch ${maxBatch}, max wait ${maxWait} ms`,
+              { PREDICTION_MAX_BATCH: maxBatch, PREDICTION_MAX_WAIT_MS: maxWait },
+              'prediction',
+            ),
           );
         }
       }
     }
-    const servers: { target: Target; url: string; stop: () => Promise<void>; slices: Slice[] }[] = [];
+    const servers: (Server & { target: Target; slices: Slice[] })[] = [];
     for (const target of targets) servers.push({ target, ...(await startServer(target)), slices: [] });
     console.log(
       `GET ${QUERY}: ${connections} connections, ${duration} s per server in ${rounds} interleaved rounds` +
@@ -214,17 +270,19 @@ async function main(): Promise<void> {
           .map((l) => l.toFixed(2))
           .join(' ')}`,
     );
-    for (const s of servers) if (warmup > 0) await slice(s.url, warmup);
+    for (const s of servers) if (warmup > 0) await slice(s, warmup);
     for (let round = 1; round <= rounds; round++) {
       for (const s of servers) {
-        const result = await slice(s.url, duration / rounds);
+        const result = await slice(s, duration / rounds);
         s.slices.push(result);
         console.log(
-          `  round ${round} ${s.target.label.padEnd(42)} ${(result.requests / result.seconds).toFixed(0).padStart(7)} req/s` +
-            `  p50 ${result.p50} ms  p99 ${result.p99} ms${result.failures ? `  FAILURES ${result.failures}` : ''}`,
+          `  round ${round} ${s.target.label.padEnd(64)} ${(result.requests / result.seconds).toFixed(0).padStart(6)} req/s` +
+            `  p50 ${result.p50} ms  p99 ${result.p99} ms  ${((1e6 * result.cpuSeconds) / result.requests).toFixed(0)} µs CPU/req` +
+            (result.failures ? `  FAILURES ${result.failures}` : ''),
         );
       }
     }
+    const batching = await Promise.all(servers.map((s) => batchStats(s.url)));
     await Promise.all(servers.map((s) => s.stop()));
     const bare = servers[0].slices;
     console.log(
@@ -232,15 +290,20 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(' ')}`,
     );
-    console.log('\n| server | QPS | p50 (ms) | p99 (ms) | QPS ratio to bare | failures |');
-    console.log('|---|---:|---:|---:|---:|---:|');
-    for (const s of servers) {
+    console.log(
+      '\n| server | QPS | p50 (ms) | p99 (ms) | QPS ratio to bare | server CPU per request (µs) | mean batch | mean model call (µs) | failures |',
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const [i, s] of servers.entries()) {
+      const b = batching[i];
       const qps = s.slices.reduce((n, x) => n + x.requests, 0) / s.slices.reduce((n, x) => n + x.seconds, 0);
       const ratio = median(s.slices.map((x, i) => x.requests / bare[i].requests));
       const failures = s.slices.reduce((n, x) => n + x.failures, 0);
+      const cpu = (1e6 * s.slices.reduce((n, x) => n + x.cpuSeconds, 0)) / s.slices.reduce((n, x) => n + x.requests, 0);
       console.log(
         `| ${s.target.label} | ${qps.toFixed(0)} | ${median(s.slices.map((x) => x.p50))} | ` +
-          `${median(s.slices.map((x) => x.p99))} | ${ratio.toFixed(2)} | ${failures} |`,
+          `${median(s.slices.map((x) => x.p99))} | ${ratio.toFixed(2)} | ${cpu.toFixed(0)} | ` +
+          `${b ? b.meanBatch.toFixed(1) : '–'} | ${b ? b.meanCallMicros.toFixed(0) : '–'} | ${failures} |`,
       );
     }
   } finally {
