@@ -1,15 +1,17 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConsumerGroups, Topics } from '@nurt/contracts';
 import { DATABASE, type Database } from '@nurt/database';
-import { KafkaProducer } from '@nurt/kafka';
+import { FraudModule, type AlertsDto } from '@nurt/fraud';
+import { KafkaProducer, loadKafkaEnv, tailTopic, type TailedRecord, type TopicTail } from '@nurt/kafka';
 import { ReportingModule, type SalesReportDto } from '@nurt/reporting';
 import { createScratchDatabase, type ScratchDatabase } from './support/databases.js';
+import { startGroupAtEnd } from './support/kafka.js';
 import { getJson, makeTransactions, runStores, seedGroups, startPipelineApp } from './support/pipeline.js';
 import { runId, sleep, waitFor } from './support/wait.js';
 
 const run = runId();
 const suffix = `-it-${run}`;
-const GROUPS = [ConsumerGroups.Reporting];
+const GROUPS = [ConsumerGroups.Reporting, ConsumerGroups.AntiFraud];
 const stores = runStores(run, 12);
 const N = 240;
 const txs = makeTransactions(run, N, stores, 30);
@@ -21,6 +23,8 @@ describe('pipeline: consumer groups build their views from one log (real broker,
   let app: NestFastifyApplication;
   let url: string;
   let db: Database;
+  let alertTail: TopicTail;
+  const published: TailedRecord[] = [];
 
   /** Sum and count over this run's stores, as GET /reports/sales answers. */
   async function reported(): Promise<{ count: number; sum: number }> {
@@ -40,9 +44,17 @@ describe('pipeline: consumer groups build their views from one log (real broker,
   beforeAll(async () => {
     scratch = await createScratchDatabase('nurt_pipeline');
     await seedGroups(GROUPS, suffix, [Topics.Transactions]);
+    await startGroupAtEnd(`alerts-${run}`, Topics.FraudAlerts);
+    alertTail = await tailTopic(loadKafkaEnv(), {
+      topic: Topics.FraudAlerts,
+      groupId: `alerts-${run}`,
+      onRecord: (r) => {
+        if (r.key?.startsWith(run)) published.push(r);
+      },
+    });
     ({ app, url } = await startPipelineApp({
       name: `pipeline-${run}`,
-      features: [ReportingModule],
+      features: [ReportingModule, FraudModule],
       groups: GROUPS,
       groupSuffix: suffix,
       databaseUrl: scratch.url,
@@ -51,6 +63,7 @@ describe('pipeline: consumer groups build their views from one log (real broker,
   });
 
   afterAll(async () => {
+    await alertTail?.stop();
     await app?.close();
     await scratch?.drop();
   });
@@ -61,6 +74,7 @@ describe('pipeline: consumer groups build their views from one log (real broker,
     await waitFor('reporting to apply every transaction', async () => (await reported()).count === N, 60_000);
     expect(await reported()).toEqual({ count: N, sum: producedSum });
     expect(await appliedIds('reporting')).toHaveLength(N);
+    await waitFor('anti-fraud to apply every transaction', async () => (await appliedIds('fraud')).length === N);
   });
 
   it('applies a redelivered transaction once: the same ids produced again change nothing', async () => {
@@ -79,8 +93,10 @@ describe('pipeline: consumer groups build their views from one log (real broker,
   it('sees one store in the order it was produced', async () => {
     const store = stores[3] ?? '';
     const produced = txs.filter((t) => t.store === store).map((t) => t.id);
-    const applied = (await appliedIds('reporting')).filter((id) => produced.includes(id));
-    expect(applied).toEqual(produced);
+    for (const schema of ['reporting', 'fraud']) {
+      const applied = (await appliedIds(schema)).filter((id) => produced.includes(id));
+      expect(applied).toEqual(produced);
+    }
   });
 
   it('reports per store and type, and in minute and hour windows by event time', async () => {
@@ -115,5 +131,73 @@ describe('pipeline: consumer groups build their views from one log (real broker,
     const res = await fetch(`${url}/reports/sales?window=week`);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { errors: { field: string }[] }).errors[0]?.field).toBe('window');
+  });
+
+  it('raises the alerts a risk analyst expects, stores them and publishes them keyed by customer', async () => {
+    const producer = app.get(KafkaProducer);
+    const fraudster = `${run}-fraudster`;
+    const speedy = `${run}-speedy`;
+    const t0 = Date.UTC(2026, 10, 24, 9, 0, 0);
+    const at = (minutes: number): string => new Date(t0 + minutes * 60_000).toISOString();
+    const tx = (id: string, customerId: string, store: string, type: string, amount: number, time: string) => ({
+      id: `${run}-${id}`,
+      amount,
+      store,
+      type,
+      customerId,
+      occurredAt: time,
+    });
+    const scenario = [
+      // History a day apart, so only the last two are close enough in time to be an impossible trip.
+      ...[95, 110, 100, 90, 105, 100].map((a, i) =>
+        tx(`h${i}`, fraudster, 'Warsaw', 'purchase', a, at((i - 6) * 1440)),
+      ),
+      tx('big', fraudster, 'Warsaw', 'purchase', 5000, at(70)),
+      tx('far', fraudster, 'Gdansk', 'withdrawal', 100, at(75)),
+      tx('refund', fraudster, 'Rzeszow', 'refund', 300, at(300)),
+      ...Array.from({ length: 7 }, (_, i) => tx(`burst${i}`, speedy, 'Lodz', 'purchase', 20, at(i / 6))),
+    ];
+    await producer.sendBatch(scenario.map((t) => ({ topic: Topics.Transactions, key: t.store, value: t })));
+
+    const alertsOf = async (customerId: string): Promise<AlertsDto['alerts']> =>
+      (await getJson<AlertsDto>(`${url}/fraud/alerts?customerId=${customerId}`)).alerts;
+    await waitFor('the fraudster alerts', async () => (await alertsOf(fraudster)).length >= 3);
+    await waitFor('the velocity alert', async () => (await alertsOf(speedy)).length >= 1);
+    await sleep(1000);
+
+    const alerts = await alertsOf(fraudster);
+    // Warsaw and Gdansk are on different partitions: whichever of the two is applied second is flagged.
+    expect(alerts.map((a) => a.rule).sort()).toEqual(['amount-zscore', 'distant-cities', 'refund-without-purchase']);
+    const trip = alerts.find((a) => a.rule === 'distant-cities');
+    expect([`${run}-big`, `${run}-far`]).toContain(trip?.transactionId);
+    expect([trip?.evidence.from, trip?.evidence.to].sort()).toEqual(['Gdansk', 'Warsaw']);
+    expect(trip?.evidence.minutes).toBe(5);
+    expect(alerts.find((a) => a.rule === 'refund-without-purchase')?.transactionId).toBe(`${run}-refund`);
+    const big = (await alertsOf(fraudster)).find((a) => a.rule === 'amount-zscore');
+    // Six Warsaw purchases before it, plus the Gdansk withdrawal if its partition was read first.
+    expect(big?.evidence).toMatchObject({ amount: 5000, history: expect.any(Number) as number });
+    expect(big?.evidence.history).toBeGreaterThanOrEqual(6);
+    expect(big?.score).toBeGreaterThan(1);
+    const velocityAlerts = await alertsOf(speedy);
+    expect(velocityAlerts.map((a) => [a.rule, a.transactionId])).toEqual([['velocity', `${run}-burst5`]]);
+    expect(velocityAlerts[0]?.evidence).toMatchObject({ count: 6, max: 5, windowSeconds: 60 });
+
+    const since = (await getJson<AlertsDto>(`${url}/fraud/alerts?customerId=${fraudster}&since=${at(200)}`)).alerts;
+    expect(since.map((a) => a.rule)).toEqual(['refund-without-purchase']);
+
+    const scenarioAlerts = (): TailedRecord[] => published.filter((r) => r.key === fraudster || r.key === speedy);
+    await waitFor('the alerts on the fraud-alerts topic', () => scenarioAlerts().length >= 4);
+    const onTopic = scenarioAlerts().map(
+      (r) => JSON.parse(r.value?.toString() ?? '{}') as { id: string; customerId: string },
+    );
+    expect(onTopic.map((a) => a.id).sort()).toEqual(
+      [
+        `${run}-big:amount-zscore`,
+        `${trip?.transactionId}:distant-cities`,
+        `${run}-refund:refund-without-purchase`,
+        `${run}-burst5:velocity`,
+      ].sort(),
+    );
+    expect(scenarioAlerts().every((r, i) => r.key === onTopic[i]?.customerId)).toBe(true);
   });
 });

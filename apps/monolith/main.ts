@@ -1,5 +1,6 @@
 import { ConsumerGroups } from '@nurt/contracts';
 import { loadDatabaseEnv } from '@nurt/database';
+import { loadFraudEnv } from '@nurt/fraud';
 import { loadKafkaEnv } from '@nurt/kafka';
 import { loadPredictionEnv } from '@nurt/prediction';
 import { runApp } from '@nurt/runtime';
@@ -9,6 +10,6 @@ import { MonolithModule } from './monolith.module.js';
 await runApp({
   name: 'monolith',
   module: () => MonolithModule,
-  consumerGroups: () => [{ groupId: ConsumerGroups.Reporting }],
-  config: [() => loadKafkaEnv(), () => loadDatabaseEnv(), () => loadPredictionEnv(), () => loadTransactionsEnv()],
+  consumerGroups: () => [{ groupId: ConsumerGroups.Reporting }, { groupId: ConsumerGroups.AntiFraud }],
+  config: [() => loadKafkaEnv(), () => loadFraudEnv(), () => loadDatabaseEnv(), () => loadPredictionEnv(), () => loadTransactionsEnv()],
 });

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '@nurt/database';
+import { FraudModule } from '@nurt/fraud';
 import { KafkaModule } from '@nurt/kafka';
 import { ObservabilityModule } from '@nurt/observability';
 import { PredictionModule } from '@nurt/prediction';
@@ -15,6 +16,7 @@ import { TransactionsModule } from '@nurt/transactions';
     PredictionModule.forRoot(),
     TransactionsModule,
     ReportingModule,
+    FraudModule,
   ],
 })
 export class MonolithModule {}

@@ -20,3 +20,4 @@ export {
   type CustomerEventType,
   type CustomerSegment,
 } from './customer.event.js';
+export { FRAUD_RULES, FraudAlertEvent, type FraudRule } from './fraud-alert.event.js';

@@ -1,0 +1,1 @@
+export const FRAUD_ENV = Symbol('nurt.fraud.env');

@@ -1,0 +1,44 @@
+import { APPLIED_EVENTS_TABLE_SQL, type SchemaMigrations } from '@nurt/database';
+
+export const FRAUD_SCHEMA = 'fraud';
+
+export const fraudMigrations: SchemaMigrations = {
+  schema: FRAUD_SCHEMA,
+  migrations: [
+    {
+      version: 1,
+      name: 'customer history, running amount statistics and alerts',
+      sql: `${APPLIED_EVENTS_TABLE_SQL}
+-- Welford's running mean and sum of squared deviations of purchase/withdrawal amounts.
+CREATE TABLE amount_stats (
+  customer_id text PRIMARY KEY,
+  n bigint NOT NULL,
+  mean double precision NOT NULL,
+  m2 double precision NOT NULL
+);
+CREATE TABLE customer_events (
+  transaction_id text PRIMARY KEY,
+  customer_id text NOT NULL,
+  occurred_at timestamptz NOT NULL,
+  store text NOT NULL,
+  type text NOT NULL,
+  amount numeric(14, 2) NOT NULL
+);
+CREATE INDEX customer_events_by_time ON customer_events (customer_id, occurred_at);
+CREATE TABLE alerts (
+  id text PRIMARY KEY,
+  customer_id text NOT NULL,
+  transaction_id text NOT NULL,
+  rule text NOT NULL,
+  score double precision NOT NULL,
+  evidence jsonb NOT NULL,
+  occurred_at timestamptz NOT NULL,
+  detected_at timestamptz NOT NULL DEFAULT now(),
+  -- Outbox: set once the alert is on the fraud-alerts topic.
+  published_at timestamptz
+);
+CREATE INDEX alerts_by_customer ON alerts (customer_id, occurred_at DESC);
+CREATE INDEX alerts_unpublished ON alerts (detected_at) WHERE published_at IS NULL;`,
+    },
+  ],
+};
