@@ -1,5 +1,5 @@
 import { Expose } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { loadConfig, ToBoolean, ToNumber, type Env } from '@nurt/config';
 
 export class CustomersEnv {
@@ -40,6 +40,25 @@ export class CustomersEnv {
   @Min(0)
   @Max(24 * 365)
   CUSTOMERS_OUTBOX_RETENTION_HOURS = 24;
+
+  /** Customers kept in memory for GET /customers/:id (least recently used evicted); 0 = no cache. */
+  @Expose()
+  @ToNumber()
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  CUSTOMERS_CACHE_SIZE = 10_000;
+
+  /**
+   * How long a cached customer may be served. Unset: for ever on PGlite (this process is the only
+   * writer and evicts on each write), 1000 ms on PostgreSQL (other instances may write).
+   */
+  @Expose()
+  @IsOptional()
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  CUSTOMERS_CACHE_TTL_MS?: number;
 }
 
 export function loadCustomersEnv(env?: Env): CustomersEnv {

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { DatabaseModule } from '@nurt/database';
+import { DATABASE, DatabaseModule, type Database } from '@nurt/database';
 import { CustomerOutboxRelay } from './customer-outbox.relay.js';
+import { CustomerCache } from './customers.cache.js';
 import { loadCustomersEnv, type CustomersEnv } from './customers.config.js';
 import { CUSTOMERS_ENV } from './customers.constants.js';
 import { CustomersController } from './customers.controller.js';
@@ -27,6 +28,15 @@ export class CustomersModule {
       controllers: [CustomersController],
       providers: [
         { provide: CUSTOMERS_ENV, useFactory: () => options.env ?? loadCustomersEnv() },
+        {
+          provide: CustomerCache,
+          inject: [CUSTOMERS_ENV, DATABASE],
+          useFactory: (env: CustomersEnv, db: Database) =>
+            new CustomerCache({
+              maxEntries: env.CUSTOMERS_CACHE_SIZE,
+              ttlMs: env.CUSTOMERS_CACHE_TTL_MS ?? (db.kind === 'pglite' ? Infinity : 1000),
+            }),
+        },
         CustomersRepository,
         CustomerOutboxRelay,
         CustomersService,

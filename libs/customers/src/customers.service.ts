@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CustomerOutboxRelay } from './customer-outbox.relay.js';
 import { CustomerNotFoundError, type Customer, type CustomerFilter, type CustomerInput } from './customer.js';
+import { CustomerCache } from './customers.cache.js';
 import { CustomersRepository } from './customers.repository.js';
 
 export interface CustomerPage {
@@ -15,11 +16,16 @@ export class CustomersService {
   constructor(
     private readonly repository: CustomersRepository,
     private readonly relay: CustomerOutboxRelay,
+    private readonly cache: CustomerCache,
   ) {}
 
   async get(id: number): Promise<Customer> {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const token = this.cache.token();
     const customer = await this.repository.findById(id);
     if (!customer) throw new CustomerNotFoundError(id);
+    this.cache.remember(customer, token);
     return customer;
   }
 
@@ -38,15 +44,24 @@ export class CustomersService {
   }
 
   async replace(id: number, input: CustomerInput): Promise<Customer> {
-    const customer = await this.repository.replace(id, input);
+    const customer = await this.written(id, () => this.repository.replace(id, input));
     if (!customer) throw new CustomerNotFoundError(id);
     this.relay.kick();
     return customer;
   }
 
   async delete(id: number): Promise<void> {
-    if (!(await this.repository.delete(id))) throw new CustomerNotFoundError(id);
+    if (!(await this.written(id, () => this.repository.delete(id)))) throw new CustomerNotFoundError(id);
     this.relay.kick();
+  }
+
+  /** Evicts the customer once the write is over, whatever its outcome (a failed commit may still have landed). */
+  private async written<T>(id: number, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      this.cache.invalidate(id);
+    }
   }
 
   /** True when this database has never held a customer (deleting them all does not count). */

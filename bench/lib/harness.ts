@@ -1,0 +1,205 @@
+/**
+ * What the HTTP benches share: servers as child processes on free loopback ports, autocannon
+ * slices, the CPU time a server spent, and a bare Fastify baseline measured in the same run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+export const root = resolve(import.meta.dirname, '../..');
+
+interface CannonRequest {
+  method?: string;
+  path?: string;
+  setupRequest?: (request: { path: string }) => { path: string };
+}
+interface CannonResult {
+  requests: { total: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+type Cannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  pipelining: number;
+  requests?: CannonRequest[];
+}) => Promise<CannonResult>;
+// autocannon ships no types; this is the slice of its API used here.
+const autocannon = createRequire(import.meta.url)('autocannon') as Cannon;
+
+export interface Target {
+  readonly label: string;
+  /** Arguments to node. */
+  readonly command: readonly string[];
+  readonly env: Record<string, string>;
+  /** Answers 200 once the server can take load. */
+  readonly readyPath: string;
+}
+
+export interface Server {
+  readonly target: Target;
+  readonly url: string;
+  /** User + system CPU seconds the process has used so far (Linux /proc; 0 elsewhere). */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+export interface Slice {
+  readonly requests: number;
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly failures: number;
+}
+
+export const median = (xs: readonly number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+};
+
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+const children = new Set<ChildProcess>();
+
+/** Kills every server still running (on an error or Ctrl-C). */
+export function killAll(): void {
+  for (const child of children) child.kill('SIGKILL');
+}
+
+const CLOCK_TICKS = 100;
+
+function cpuOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+export async function startServer(target: Target): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, target.command, {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...target.env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${target.label} exited during start-up:\n${stderr}`);
+    const ok = await fetch(url + target.readyPath).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`${target.label} not ready within 90 s:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    target,
+    url,
+    cpuSeconds: () => cpuOf(child.pid),
+    stop: async () => {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
+      children.delete(child);
+    },
+  };
+}
+
+/** One load slice against `server`: `path()` is called for every request (random ids and the like). */
+export async function slice(
+  server: Server,
+  options: { path: () => string; seconds: number; connections: number },
+): Promise<Slice> {
+  const cpuBefore = server.cpuSeconds();
+  const r = await autocannon({
+    url: server.url,
+    connections: options.connections,
+    duration: options.seconds,
+    pipelining: 1,
+    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: options.path() }) }],
+  });
+  return {
+    requests: r.requests.total,
+    seconds: options.seconds,
+    cpuSeconds: server.cpuSeconds() - cpuBefore,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    failures: r.errors + r.timeouts + r.non2xx,
+  };
+}
+
+export interface Summary {
+  readonly label: string;
+  readonly qps: number;
+  readonly p50: number;
+  readonly p99: number;
+  /** Median over rounds of this server's requests / the baseline's in the same round. */
+  readonly qpsRatio: number;
+  /** Median over rounds of the baseline's p99 / this server's (higher is better, 1 = as fast). */
+  readonly p99Ratio: number;
+  /** Requests per CPU second, relative to the baseline's: robust to other load on the machine. */
+  readonly cpuEfficiency: number;
+  readonly failures: number;
+}
+
+export function summarise(label: string, slices: readonly Slice[], baseline: readonly Slice[]): Summary {
+  const total = (xs: readonly Slice[], f: (s: Slice) => number) => xs.reduce((n, s) => n + f(s), 0);
+  const perCpu = (xs: readonly Slice[]) =>
+    total(xs, (s) => s.requests) /
+    Math.max(
+      total(xs, (s) => s.cpuSeconds),
+      1e-9,
+    );
+  return {
+    label,
+    qps: total(slices, (s) => s.requests) / total(slices, (s) => s.seconds),
+    p50: median(slices.map((s) => s.p50)),
+    p99: median(slices.map((s) => s.p99)),
+    qpsRatio: median(slices.map((s, i) => s.requests / (baseline[i]?.requests ?? NaN))),
+    p99Ratio: median(slices.map((s, i) => (baseline[i]?.p99 ?? NaN) / Math.max(s.p99, 1))),
+    cpuEfficiency: perCpu(slices) / perCpu(baseline),
+    failures: total(slices, (s) => s.failures),
+  };
+}
+
+export function markdownTable(rows: readonly Summary[]): string {
+  const lines = [
+    '| server | req/s | p50 (ms) | p99 (ms) | req/s ratio to bare | p99 ratio (bare / server) | req per CPU-s ratio | failures |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.label} | ${r.qps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.qpsRatio.toFixed(2)} | ${r.p99Ratio.toFixed(2)} | ` +
+        `${r.cpuEfficiency.toFixed(2)} | ${r.failures} |`,
+    );
+  }
+  return lines.join('\n');
+}
