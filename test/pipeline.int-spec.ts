@@ -3,6 +3,7 @@ import { ConsumerGroups, Topics } from '@nurt/contracts';
 import { DATABASE, type Database } from '@nurt/database';
 import { FraudModule, type AlertsDto } from '@nurt/fraud';
 import { KafkaProducer, loadKafkaEnv, tailTopic, type TailedRecord, type TopicTail } from '@nurt/kafka';
+import { RecommendationModule, type ProfileDto, type RecommendationsDto } from '@nurt/recommendation';
 import { ReportingModule, type SalesReportDto } from '@nurt/reporting';
 import { createScratchDatabase, type ScratchDatabase } from './support/databases.js';
 import { startGroupAtEnd } from './support/kafka.js';
@@ -11,7 +12,7 @@ import { runId, sleep, waitFor } from './support/wait.js';
 
 const run = runId();
 const suffix = `-it-${run}`;
-const GROUPS = [ConsumerGroups.Reporting, ConsumerGroups.AntiFraud];
+const GROUPS = [ConsumerGroups.Reporting, ConsumerGroups.AntiFraud, ConsumerGroups.Recommendation];
 const stores = runStores(run, 12);
 const N = 240;
 const txs = makeTransactions(run, N, stores, 30);
@@ -43,7 +44,7 @@ describe('pipeline: consumer groups build their views from one log (real broker,
 
   beforeAll(async () => {
     scratch = await createScratchDatabase('nurt_pipeline');
-    await seedGroups(GROUPS, suffix, [Topics.Transactions]);
+    await seedGroups(GROUPS, suffix, [Topics.Transactions, Topics.Customers]);
     await startGroupAtEnd(`alerts-${run}`, Topics.FraudAlerts);
     alertTail = await tailTopic(loadKafkaEnv(), {
       topic: Topics.FraudAlerts,
@@ -54,7 +55,7 @@ describe('pipeline: consumer groups build their views from one log (real broker,
     });
     ({ app, url } = await startPipelineApp({
       name: `pipeline-${run}`,
-      features: [ReportingModule, FraudModule],
+      features: [ReportingModule, FraudModule, RecommendationModule],
       groups: GROUPS,
       groupSuffix: suffix,
       databaseUrl: scratch.url,
@@ -75,6 +76,15 @@ describe('pipeline: consumer groups build their views from one log (real broker,
     expect(await reported()).toEqual({ count: N, sum: producedSum });
     expect(await appliedIds('reporting')).toHaveLength(N);
     await waitFor('anti-fraud to apply every transaction', async () => (await appliedIds('fraud')).length === N);
+    await waitFor(
+      'recommendation to apply every transaction',
+      async () => (await appliedIds('recommendation')).length === N,
+    );
+    // The profiles add up to the same: every transaction here has a customer.
+    const customers = [...new Set(txs.map((t) => t.customerId ?? ''))];
+    const profiles = await Promise.all(customers.map((c) => getJson<ProfileDto>(`${url}/customers/${c}/profile`)));
+    expect(profiles.reduce((n, p) => n + p.transactions, 0)).toBe(N);
+    expect(profiles.reduce((sum, p) => sum + cents(p.totalAmount), 0) / 100).toBe(producedSum);
   });
 
   it('applies a redelivered transaction once: the same ids produced again change nothing', async () => {
@@ -93,7 +103,7 @@ describe('pipeline: consumer groups build their views from one log (real broker,
   it('sees one store in the order it was produced', async () => {
     const store = stores[3] ?? '';
     const produced = txs.filter((t) => t.store === store).map((t) => t.id);
-    for (const schema of ['reporting', 'fraud']) {
+    for (const schema of ['reporting', 'fraud', 'recommendation']) {
       const applied = (await appliedIds(schema)).filter((id) => produced.includes(id));
       expect(applied).toEqual(produced);
     }
@@ -199,5 +209,90 @@ describe('pipeline: consumer groups build their views from one log (real broker,
       ].sort(),
     );
     expect(scenarioAlerts().every((r, i) => r.key === onTopic[i]?.customerId)).toBe(true);
+  });
+
+  it('profiles customers, joins their segment from the customers topic, and recommends stores of similar customers', async () => {
+    const producer = app.get(KafkaProducer);
+    const base = 9_000_000_000 + Math.floor(Math.random() * 1_000_000) * 10;
+    const [anna, piotr, kasia, jan] = [base + 1, base + 2, base + 3, base + 4];
+    const customer = (id: number, segment: string) => ({
+      id,
+      name: `Customer ${id}`,
+      email: `c${id}@example.com`,
+      city: 'Warsaw',
+      segment,
+      createdAt: '2026-11-24T10:00:00.000Z',
+      updatedAt: '2026-11-24T10:00:00.000Z',
+    });
+    await producer.sendBatch(
+      [customer(anna, 'premium'), customer(piotr, 'premium'), customer(kasia, 'premium'), customer(jan, 'basic')].map(
+        (c) => ({ topic: Topics.Customers, key: String(c.id), value: c }),
+      ),
+    );
+    const [home, gdansk, krakow, lodz, poznan] = ['home', 'gdansk', 'krakow', 'lodz', 'poznan'].map(
+      (s) => `R${run}-${s}`,
+    );
+    let i = 0;
+    const visit = (who: number, store: string, amount: number, type = 'purchase') => ({
+      id: `${run}-rec-${i++}`,
+      amount,
+      store,
+      type,
+      customerId: String(who),
+      occurredAt: new Date(Date.UTC(2026, 10, 20) + i * 3_600_000).toISOString(),
+    });
+    const visits = [
+      visit(anna, home, 100),
+      visit(anna, home, 50, 'withdrawal'),
+      visit(anna, home, 70),
+      visit(anna, lodz, 30),
+      visit(piotr, home, 10),
+      visit(piotr, gdansk, 20),
+      visit(kasia, home, 10),
+      visit(kasia, gdansk, 20),
+      visit(kasia, krakow, 30),
+      visit(jan, home, 10),
+      visit(jan, poznan, 20),
+    ];
+    await producer.sendBatch(visits.map((t) => ({ topic: Topics.Transactions, key: t.store, value: t })));
+
+    await waitFor('every visit in the profiles', async () => {
+      const res = await fetch(`${url}/customers/${jan}/profile`);
+      return res.status === 200 && ((await res.json()) as ProfileDto).transactions === 2;
+    });
+    await waitFor('anna in the local customers view', async () => {
+      const p = await getJson<ProfileDto>(`${url}/customers/${anna}/profile`);
+      return p.segment === 'premium' && p.transactions === 4;
+    });
+    const profile = await getJson<ProfileDto>(`${url}/customers/${anna}/profile`);
+    expect(profile).toMatchObject({
+      customerId: String(anna),
+      transactions: 4,
+      totalAmount: 250,
+      averageAmount: 62.5,
+      favouriteStore: home,
+      favouriteType: 'purchase',
+      segment: 'premium',
+      city: 'Warsaw',
+    });
+
+    // Similar to anna: premium customers who shop where she does (piotr, kasia); jan is basic.
+    const recs = await getJson<RecommendationsDto>(`${url}/recommendations/${anna}`);
+    expect(recs).toMatchObject({ customerId: String(anna), segment: 'premium', similarCustomers: 2 });
+    expect(recs.stores).toEqual([
+      { store: gdansk, customers: 2, transactions: 2 },
+      { store: krakow, customers: 1, transactions: 1 },
+    ]);
+
+    // A tombstone removes jan from the local view; his profile stays, without a segment.
+    await producer.send({ topic: Topics.Customers, key: String(jan), value: null });
+    await waitFor(
+      'the tombstone',
+      async () => (await getJson<ProfileDto>(`${url}/customers/${jan}/profile`)).segment === null,
+    );
+
+    expect((await fetch(`${url}/customers/${run}-nobody/profile`)).status).toBe(404);
+    expect((await fetch(`${url}/recommendations/${run}-nobody`)).status).toBe(404);
+    expect((await fetch(`${url}/recommendations/${anna}?limit=0`)).status).toBe(400);
   });
 });

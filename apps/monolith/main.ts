@@ -10,6 +10,6 @@ import { MonolithModule } from './monolith.module.js';
 await runApp({
   name: 'monolith',
   module: () => MonolithModule,
-  consumerGroups: () => [{ groupId: ConsumerGroups.Reporting }, { groupId: ConsumerGroups.AntiFraud }],
+  consumerGroups: () => [{ groupId: ConsumerGroups.Reporting }, { groupId: ConsumerGroups.AntiFraud }, { groupId: ConsumerGroups.Recommendation }],
   config: [() => loadKafkaEnv(), () => loadFraudEnv(), () => loadDatabaseEnv(), () => loadPredictionEnv(), () => loadTransactionsEnv()],
 });

@@ -4,6 +4,7 @@ import { FraudModule } from '@nurt/fraud';
 import { KafkaModule } from '@nurt/kafka';
 import { ObservabilityModule } from '@nurt/observability';
 import { PredictionModule } from '@nurt/prediction';
+import { RecommendationModule } from '@nurt/recommendation';
 import { ReportingModule } from '@nurt/reporting';
 import { TransactionsModule } from '@nurt/transactions';
 
@@ -17,6 +18,7 @@ import { TransactionsModule } from '@nurt/transactions';
     TransactionsModule,
     ReportingModule,
     FraudModule,
+    RecommendationModule,
   ],
 })
 export class MonolithModule {}

@@ -1,0 +1,13 @@
+import { ConsumerGroups } from '@nurt/contracts';
+import { loadDatabaseEnv } from '@nurt/database';
+import { loadKafkaEnv } from '@nurt/kafka';
+import { runApp } from '@nurt/runtime';
+import { RecommendationAppModule } from './recommendation-app.module.js';
+
+await runApp({
+  name: 'recommendation',
+  module: () => RecommendationAppModule,
+  description: 'nurt recommendation: customer profiles and store recommendations (consumer group recommendation).',
+  consumerGroups: () => [{ groupId: ConsumerGroups.Recommendation }],
+  config: [() => loadKafkaEnv(), () => loadDatabaseEnv()],
+});

@@ -1,0 +1,4 @@
+export { ProfileDto, RecommendationsDto, StoreRecommendationDto } from './recommendation.dto.js';
+export { RECOMMENDATION_SCHEMA } from './recommendation.migrations.js';
+export { RecommendationModule } from './recommendation.module.js';
+export { RecommendationService } from './recommendation.service.js';

@@ -1,0 +1,59 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import type { CustomerEvent, Transaction } from '@nurt/contracts';
+import type { KafkaRecord } from '@nurt/kafka';
+import type { ProfileDto, RecommendationsDto } from './recommendation.dto.js';
+import { RecommendationRepository } from './recommendation.repository.js';
+
+const DAY_MS = 86_400_000;
+const cents = (n: number): number => Math.round(n * 100) / 100;
+
+@Injectable()
+export class RecommendationService {
+  constructor(private readonly repository: RecommendationRepository) {}
+
+  /** A transaction without a customer cannot join a profile; it is only marked as seen by the group. */
+  async apply(tx: Transaction, record: KafkaRecord): Promise<void> {
+    if (tx.customerId === undefined) return;
+    await this.repository.apply(
+      { ...tx, customerId: tx.customerId },
+      {
+        id: tx.id,
+        partition: record.partition,
+        offset: record.offset,
+      },
+    );
+  }
+
+  async customerChanged(key: string, customer: CustomerEvent | null): Promise<void> {
+    if (customer === null) await this.repository.deleteCustomer(key);
+    else await this.repository.upsertCustomer(customer);
+  }
+
+  async profile(customerId: string): Promise<ProfileDto> {
+    const row = await this.repository.profile(customerId);
+    if (!row) throw new NotFoundException(`No profile for customer ${customerId}`);
+    const total = Number(row.amountTotal);
+    const seen = row.transactions > 0;
+    const days = Math.max(1, (row.lastSeen.getTime() - row.firstSeen.getTime()) / DAY_MS);
+    return {
+      customerId: row.customerId,
+      transactions: row.transactions,
+      totalAmount: total,
+      averageAmount: seen ? cents(total / row.transactions) : 0,
+      perDay: seen ? cents(row.transactions / days) : 0,
+      favouriteStore: row.favouriteStore,
+      favouriteType: row.favouriteType,
+      firstSeen: seen ? row.firstSeen.toISOString() : null,
+      lastSeen: seen ? row.lastSeen.toISOString() : null,
+      segment: row.segment,
+      city: row.city,
+    };
+  }
+
+  async recommendations(customerId: string, limit: number): Promise<RecommendationsDto> {
+    const profile = await this.repository.profile(customerId);
+    if (!profile) throw new NotFoundException(`No profile for customer ${customerId}`);
+    const { similar, stores } = await this.repository.recommend(customerId, limit);
+    return { customerId, segment: profile.segment, similarCustomers: similar, stores };
+  }
+}
