@@ -116,3 +116,20 @@ describe.each(['PGlite folder', 'PostgreSQL'])('customers outbox across a crash 
     }
   });
 });
+
+describe('customers in the monolith (node dist/apps/monolith/main.js)', () => {
+  let app: AppProcess | undefined;
+
+  afterAll(async () => {
+    await app?.stop('SIGKILL');
+  });
+
+  it('answers the lecture calls as written', async () => {
+    app = startBuiltApp('monolith', await freePort());
+    await waitForHttp(`${app.url}/health/live`);
+    await waitForHttp(`${app.url}/customers/1`);
+    expect(await (await fetch(`${app.url}/customers/1`)).json()).toMatchObject({ id: 1, name: 'Anna', city: 'Warsaw' });
+    const premium = (await (await fetch(`${app.url}/customers/?segment=premium`)).json()) as { items: Customer[] };
+    expect(premium.items.map((c) => c.name)).toEqual(['Anna', 'Kasia']);
+  });
+});

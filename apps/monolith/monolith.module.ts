@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CustomersModule } from '@nurt/customers';
 import { DatabaseModule } from '@nurt/database';
 import { FraudModule } from '@nurt/fraud';
 import { KafkaModule } from '@nurt/kafka';
@@ -16,6 +17,7 @@ import { TransactionsModule } from '@nurt/transactions';
     DatabaseModule.forRoot({ app: 'monolith' }),
     PredictionModule.forRoot(),
     TransactionsModule,
+    CustomersModule.forRoot(),
     ReportingModule,
     FraudModule,
     RecommendationModule,
