@@ -10,7 +10,8 @@ import {
   watchCustomersTopic,
 } from './support/customers.js';
 import { createScratchDatabase, type ScratchDatabase } from './support/databases.js';
-import { runId, waitFor } from './support/wait.js';
+import { freePort } from './support/net.js';
+import { runId, sleep, waitFor } from './support/wait.js';
 
 interface Page {
   items: Customer[];
@@ -287,5 +288,46 @@ describe.each(engines)('customers service over HTTP on %s', (_engine, makeDataba
     it('documents every endpoint, with schemas, examples and error responses, in a valid OpenAPI 3 document', async () => {
       await expectCustomersOpenApi(openApiDocument(app));
     });
+  });
+});
+
+describe('customers service while Kafka is unreachable (PGlite)', () => {
+  it('keeps answering reads and writes, and keeps the changes in the outbox', async () => {
+    const { app, url } = await startCustomersApp(
+      { PGLITE_DIR: 'memory' },
+      { CUSTOMERS_OUTBOX_INTERVAL_MS: '200' },
+      {
+        KAFKA_BROKERS: `127.0.0.1:${await freePort()}`,
+        KAFKA_BOOTSTRAP_TOPICS: 'false',
+        KAFKA_CONNECTION_TIMEOUT_MS: '500',
+        KAFKA_SEND_TIMEOUT_MS: '3000',
+      },
+    );
+    try {
+      for (let i = 0; i < 5; i++) {
+        const started = Date.now();
+        const created = await fetch(`${url}/customers`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            name: `Offline ${i}`,
+            email: `offline.${i}@example.com`,
+            city: 'Opole',
+            segment: 'basic',
+          }),
+        });
+        expect(created.status).toBe(201);
+        const listed = await fetch(`${url}/customers?city=opole`);
+        expect(listed.status).toBe(200);
+        expect(((await listed.json()) as Page).items).toHaveLength(i + 1);
+        // The relay is stuck on the broker meanwhile; the API must not wait for it.
+        expect(Date.now() - started).toBeLessThan(1000);
+        await sleep(300);
+      }
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(/^customers_outbox_pending\{[^}]*\} 8$/m);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -17,11 +17,12 @@ import { runId } from './wait.js';
 export async function startCustomersApp(
   database: { DATABASE_URL: string } | { PGLITE_DIR: string },
   customersEnv: Record<string, string> = {},
+  kafkaEnv: Record<string, string> = {},
 ): Promise<{ app: NestFastifyApplication; url: string }> {
   @Module({
     imports: [
       ObservabilityModule.forRoot({ app: 'customers' }),
-      KafkaModule.forRoot({ clientId: 'customers-test', env: loadKafkaEnv(process.env) }),
+      KafkaModule.forRoot({ clientId: 'customers-test', env: loadKafkaEnv({ ...process.env, ...kafkaEnv }) }),
       DatabaseModule.forRoot({ app: 'customers', env: loadDatabaseEnv(database) }),
       CustomersModule.forRoot({ env: loadCustomersEnv(customersEnv) }),
     ],

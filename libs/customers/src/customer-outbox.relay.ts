@@ -15,6 +15,8 @@ import { CUSTOMERS_ENV } from './customers.constants.js';
 import { CustomersRepository } from './customers.repository.js';
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
+/** How long shutdown waits for a run in progress; what it does not finish stays in the outbox. */
+const SHUTDOWN_WAIT_MS = 5000;
 
 /** The value on the topic, fields in contract order (jsonb does not keep the order they were written in). */
 function toEvent(c: Customer): CustomerEvent {
@@ -100,7 +102,10 @@ export class CustomerOutboxRelay implements OnApplicationBootstrap, BeforeApplic
   async beforeApplicationShutdown(): Promise<void> {
     this.active = false;
     clearInterval(this.timer);
-    await this.running;
+    if (!this.running) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.running, new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   private async runUntilIdle(): Promise<void> {

@@ -30,7 +30,6 @@ export interface CustomerFilter {
 
 /** One change waiting in the outbox: a state to publish, or a tombstone when `customer` is null. */
 export interface OutboxEntry {
-  readonly seq: string;
   readonly customerId: number;
   readonly type: CustomerEventType;
   readonly customer: Customer | null;

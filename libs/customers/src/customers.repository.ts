@@ -129,31 +129,38 @@ export class CustomersRepository {
   }
 
   /**
-   * Hands the oldest unpublished changes to `publish` and marks them sent once it resolves, all
-   * under a lock that lets one relay (of any process on this database) work at a time; returns
-   * how many went out, or null when another relay holds the lock. If `publish` throws, nothing
-   * is marked and the same rows come back next time.
+   * Hands the oldest unpublished changes to `publish` and marks them sent once it resolves; returns
+   * how many went out, or null when another relay is at work. If `publish` throws, nothing is
+   * marked and the same rows come back next time. The caller runs one call at a time.
    */
   async publishPending(limit: number, publish: (entries: OutboxEntry[]) => Promise<void>): Promise<number | null> {
+    // PGlite belongs to this one process, and a transaction would stop every other query for as
+    // long as Kafka takes to answer (seconds when it is down): no lock is needed, so none is held.
+    if (this.db.kind === 'pglite') return this.publishBatch(this.db, limit, publish);
+    // PostgreSQL may be shared by several instances: the lock lets one relay publish at a time, or
+    // a slow relay could send an older state after a faster one sent the newer.
     return this.db.transaction(async (tx) => {
       const [lock] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
         OUTBOX_LOCK,
       ]);
-      if (!lock?.locked) return null;
-      const rows = await tx.query<OutboxRow>(
-        `SELECT id, customer_id, event_type, payload FROM customers.outbox
-         WHERE sent_at IS NULL ORDER BY id LIMIT $1`,
-        [limit],
-      );
-      if (rows.length === 0) return 0;
-      await publish(
-        rows.map((r) => ({ seq: r.id, customerId: Number(r.customer_id), type: r.event_type, customer: r.payload })),
-      );
-      await tx.query('UPDATE customers.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [
-        rows.map((r) => r.id),
-      ]);
-      return rows.length;
+      return lock?.locked ? this.publishBatch(tx, limit, publish) : null;
     });
+  }
+
+  private async publishBatch(
+    q: Queryable,
+    limit: number,
+    publish: (entries: OutboxEntry[]) => Promise<void>,
+  ): Promise<number> {
+    const rows = await q.query<OutboxRow>(
+      `SELECT id, customer_id, event_type, payload FROM customers.outbox
+       WHERE sent_at IS NULL ORDER BY id LIMIT $1`,
+      [limit],
+    );
+    if (rows.length === 0) return 0;
+    await publish(rows.map((r) => ({ customerId: Number(r.customer_id), type: r.event_type, customer: r.payload })));
+    await q.query('UPDATE customers.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+    return rows.length;
   }
 
   async pendingCount(): Promise<number> {
