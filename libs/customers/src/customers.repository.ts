@@ -98,9 +98,13 @@ export class CustomersRepository {
   async replace(id: number, input: CustomerInput): Promise<Customer | null> {
     return this.db.transaction(async (tx) => {
       // The row lock taken here orders concurrent changes of one customer, and so their outbox rows.
+      // now() is the transaction's start, which can be earlier than that of a change that got the
+      // lock first; the clock read after the lock, never below the stored value, keeps updatedAt
+      // rising in the order the changes are published.
       const [row] = await this.uniqueEmail(input.email, () =>
         tx.query<CustomerRow>(
-          `UPDATE customers.customers SET name = $2, email = $3, city = $4, segment = $5, updated_at = now()
+          `UPDATE customers.customers
+           SET name = $2, email = $3, city = $4, segment = $5, updated_at = greatest(clock_timestamp(), updated_at)
            WHERE id = $1 RETURNING ${COLUMNS}`,
           [id, input.name, input.email, input.city, input.segment],
         ),
