@@ -1,5 +1,5 @@
 import { isCity, type Apartment, type City } from '@nurt/prediction';
-import { mulberry32, normal, weightedPick, type Random } from './prng.js';
+import { mulberry32, normal, weightedPick, type Random } from '@nurt/random';
 
 /**
  * Average transaction price per m² on the secondary market, PLN, around 2024 Q2, rounded to

@@ -26,7 +26,7 @@ import {
   type TargetSpec,
 } from '@nurt/prediction';
 import { generateApartments, parseCsv, toCsv, type GeneratedApartment } from './apartments.js';
-import { mulberry32, shuffled } from './prng.js';
+import { mulberry32, shuffled } from '@nurt/random';
 import { regressionMetrics } from './regression-metrics.js';
 
 const { values: args } = parseArgs({

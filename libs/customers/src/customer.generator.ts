@@ -1,5 +1,6 @@
 import { STORES, type CustomerSegment } from '@nurt/contracts';
 import type { CustomerInput } from './customer.js';
+import { mulberry32 } from '@nurt/random';
 
 const FEMALE = [
   'Anna',
@@ -106,18 +107,6 @@ const SEGMENT_WEIGHTS: readonly (readonly [CustomerSegment, number])[] = [
   ['basic', 0.3],
 ];
 
-/** mulberry32: a tiny, fast PRNG; the same seed gives the same customers on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function feminine(surname: string): string {
   return /(ski|cki|dzki)$/.test(surname) ? `${surname.slice(0, -1)}a` : surname;
 }
@@ -143,7 +132,7 @@ export interface GenerateOptions {
  * mostly standard segment). Deterministic per seed and index; emails are unique per index.
  */
 export function generateCustomers(count: number, options: GenerateOptions = {}): CustomerInput[] {
-  const random = prng(options.seed ?? 42);
+  const random = mulberry32(options.seed ?? 42);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
   const weighted = <T>(pairs: readonly (readonly [T, number])[]): T => {
     let roll = random() * pairs.reduce((sum, [, w]) => sum + w, 0);

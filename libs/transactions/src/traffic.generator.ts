@@ -1,4 +1,5 @@
 import { STORES, type Transaction, type TransactionType } from '@nurt/contracts';
+import { mulberry32 } from '@nurt/random';
 
 export interface TrafficOptions {
   /** Customer ids to draw from (the customers service's ids as strings). */
@@ -27,18 +28,6 @@ export interface GeneratedTraffic {
   readonly pattern?: FraudPattern;
 }
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same traffic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
 /**
@@ -55,7 +44,7 @@ export class TrafficGenerator {
 
   constructor(private readonly options: TrafficOptions) {
     if (options.customers.length === 0) throw new Error('TrafficGenerator needs at least one customer');
-    this.random = prng(options.seed ?? 1);
+    this.random = mulberry32(options.seed ?? 1);
     this.stores = options.stores ?? STORES.map((s) => s.store);
   }
 

@@ -1,6 +1,6 @@
 /**
- * Seeded randomness for the data generator and the split. Math.random cannot be seeded, and
- * reproducing the committed data set byte for byte is the point.
+ * Seeded randomness for nurt's generators (training data, customers, traffic). Math.random cannot be
+ * seeded, and reproducing a committed data set byte for byte is the point.
  */
 export type Random = () => number;
 

@@ -1,0 +1,1 @@
+export { mulberry32, normal, shuffled, weightedPick, type Random } from './prng.js';
