@@ -72,11 +72,19 @@ export function setUpOpenApi(app: INestApplication, def: AppDefinition): void {
 
 /**
  * SIGTERM/SIGINT: stop taking requests, let consumer groups finish the message in hand and commit,
- * run every module's shutdown hook, then exit 0. A second signal exits at once.
+ * run every module's shutdown hook, then exit 0. A signal repeated after a second exits at once;
+ * one within the second is ignored, because Ctrl-C reaches both `npm start` (which forwards it)
+ * and the app in the same instant.
  */
 function stopOnSignals(app: INestApplication, log: Logger): void {
-  const stop = (signal: NodeJS.Signals): void => {
-    process.once(signal, () => process.exit(130));
+  let stoppingSince: number | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < 1000) return;
+      log.warn(`${signal} again: exiting without waiting for shutdown`);
+      process.exit(130);
+    }
+    stoppingSince = Date.now();
     log.log(`${signal}: shutting down`);
     app.close().then(
       () => {
@@ -89,8 +97,8 @@ function stopOnSignals(app: INestApplication, log: Logger): void {
       },
     );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 /** The whole of an app's main.ts: build, listen, and turn a bad config into one clear message and exit 1. */
