@@ -1,3 +1,5 @@
+import { TOPIC_SPECS } from '@nurt/contracts';
+import { loadKafkaEnv, TopicBootstrap } from '@nurt/kafka';
 import kafkajs from 'kafkajs';
 
 export const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -7,12 +9,22 @@ export function plainKafka(clientId = 'nurt-test'): kafkajs.Kafka {
   return new kafkajs.Kafka({ clientId, brokers, logLevel: kafkajs.logLevel.NOTHING });
 }
 
+let declared: Promise<unknown> | undefined;
+
+/** Creates the declared topics as an app's start-up would, for a test that runs before any app did (once per file). */
+export async function ensureDeclaredTopics(): Promise<void> {
+  const env = loadKafkaEnv({ ...process.env, KAFKA_BROKERS: brokers.join(',') });
+  declared ??= new TopicBootstrap(plainKafka('nurt-test-bootstrap'), env).ensure(TOPIC_SPECS);
+  await declared;
+}
+
 /**
  * Commits the current end of `topic` as `groupId`'s position before the group ever runs, so that a
  * test's fresh group reads only what the test produces afterwards, not the shared topic's history,
- * and without racing the group's first join.
+ * and without racing the group's first join. On a fresh broker the topic may not exist yet.
  */
 export async function startGroupAtEnd(groupId: string, topic: string): Promise<void> {
+  await ensureDeclaredTopics();
   const admin = plainKafka('nurt-test-admin').admin();
   await admin.connect();
   try {
