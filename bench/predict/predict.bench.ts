@@ -14,32 +14,22 @@
  * chosen) on the prediction app alone: a dozen monoliths would keep rebalancing their consumer groups. Servers run as child processes on free loopback ports and are stopped at the end; a
  * local Kafka broker is started only if the monolith needs one and none answers, and then stopped.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createConnection, createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { createConnection } from 'node:net';
 import { loadavg } from 'node:os';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadPredictionEnv } from '@nurt/prediction';
+import {
+  killAll,
+  median,
+  root,
+  slice as loadSlice,
+  startServer,
+  type Server,
+  type Slice,
+  type Target,
+} from '../lib/harness.js';
 
-interface CannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number; max: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-}
-type Cannon = (options: {
-  url: string;
-  connections: number;
-  duration: number;
-  pipelining: number;
-}) => Promise<CannonResult>;
-// autocannon ships no types; this is the slice of its API used here.
-const autocannon = createRequire(import.meta.url)('autocannon') as Cannon;
-
-const root = resolve(import.meta.dirname, '../..');
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '20' },
@@ -65,40 +55,6 @@ if (args.app !== 'monolith' && args.app !== 'prediction') throw new Error('--app
 const QUERY = '/predict/?area=65&bedrooms=3&building_age=10';
 const defaults = loadPredictionEnv({});
 
-interface Target {
-  readonly label: string;
-  readonly command: readonly string[];
-  readonly env: Record<string, string>;
-  readonly readyPath: string;
-}
-
-interface Slice {
-  /** CPU time the server used during the slice: unlike QPS, barely moved by other load on the machine. */
-  readonly cpuSeconds: number;
-  readonly requests: number;
-  readonly seconds: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly failures: number;
-}
-
-const median = (xs: readonly number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((done) => {
     const socket = createConnection({ host, port });
@@ -112,76 +68,9 @@ function canConnect(host: string, port: number): Promise<boolean> {
   });
 }
 
-const children = new Set<ChildProcess>();
-
-/** CPU seconds (user + system) the process has used, from /proc; undefined where there is no /proc. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-const CLOCK_TICKS = 100;
-
-interface Server {
-  readonly url: string;
-  readonly cpu: () => number | undefined;
-  readonly stop: () => Promise<void>;
-}
-
-async function startServer(target: Target): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, target.command, {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...target.env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.add(child);
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${target.label} exited during start-up:\n${stderr}`);
-    const ok = await fetch(url + target.readyPath).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`${target.label} not ready within 60 s:\n${stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    cpu: () => cpuSeconds(child.pid),
-    stop: async () => {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-      children.delete(child);
-    },
-  };
-}
-
-async function slice(server: Server, seconds: number): Promise<Slice> {
-  const cpuBefore = server.cpu();
-  const r = await autocannon({ url: server.url + QUERY, connections, duration: seconds, pipelining: 1 });
-  const cpuAfter = server.cpu();
-  return {
-    cpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? Number.NaN : cpuAfter - cpuBefore,
-    requests: r.requests.total,
-    seconds,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    failures: r.errors + r.timeouts + r.non2xx,
-  };
-}
+/** One slice of load on GET /predict/ (the lecture's request). */
+const slice = (server: Server, seconds: number): Promise<Slice> =>
+  loadSlice(server, { path: () => QUERY, seconds, connections });
 
 /** Mean rows per model call and mean model-call time, from the app's own Prometheus metrics. */
 async function batchStats(url: string): Promise<{ meanBatch: number; meanCallMicros: number } | undefined> {
@@ -221,9 +110,7 @@ async function ensureKafka(): Promise<() => void> {
 async function main(): Promise<void> {
   if (!args['no-build']) execFileSync('npx', ['nest', 'build'], { cwd: root, stdio: 'inherit' });
   const stopKafka = await ensureKafka();
-  const cleanUp = (): void => {
-    for (const child of children) child.kill('SIGKILL');
-  };
+  const cleanUp = killAll;
   process.once('SIGINT', () => {
     cleanUp();
     stopKafka();
@@ -262,8 +149,8 @@ async function main(): Promise<void> {
         }
       }
     }
-    const servers: (Server & { target: Target; slices: Slice[] })[] = [];
-    for (const target of targets) servers.push({ target, ...(await startServer(target)), slices: [] });
+    const servers: (Server & { slices: Slice[] })[] = [];
+    for (const target of targets) servers.push({ ...(await startServer(target)), slices: [] });
     console.log(
       `GET ${QUERY}: ${connections} connections, ${duration} s per server in ${rounds} interleaved rounds` +
         ` (after ${warmup} s warm-up each); load average ${loadavg()
