@@ -16,6 +16,7 @@ import { KafkaProducer, loadKafkaEnv } from '@nurt/kafka';
 import { TrafficGenerator } from '@nurt/transactions';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
+import { startGroupAtEnd } from '../../test/support/kafka.js';
 import { killAll, root, startServer } from '../lib/harness.js';
 
 const { values } = parseArgs({
@@ -105,21 +106,6 @@ async function nurtProducer(records: number): Promise<number> {
   }
 }
 
-async function seedAtEnd(groupId: string, topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({
-      groupId,
-      topic,
-      partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 async function endToEnd(n: number): Promise<{ tps: number; seconds: number; ingestTps: number }> {
   const dbName = `nurt_bench_${run.toLowerCase()}`;
   const admin = new pg.Client({ connectionString: values['database-url'] });
@@ -129,8 +115,8 @@ async function endToEnd(n: number): Promise<{ tps: number; seconds: number; inge
   url.pathname = `/${dbName}`;
   const suffix = `-bench-${run}`;
   for (const g of ['anti-fraud', 'reporting', 'recommendation']) {
-    await seedAtEnd(`${g}${suffix}`, Topics.Transactions);
-    await seedAtEnd(`${g}${suffix}`, Topics.Customers);
+    await startGroupAtEnd(`${g}${suffix}`, Topics.Transactions);
+    await startGroupAtEnd(`${g}${suffix}`, Topics.Customers);
   }
   const server = await startServer({
     label: 'monolith',
