@@ -14,7 +14,6 @@
  * started and stopped again.
  */
 import { execFileSync } from 'node:child_process';
-import { createConnection } from 'node:net';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { generateCustomers } from '@nurt/customers';
@@ -22,6 +21,7 @@ import {
   killAll,
   markdownTable,
   root,
+  ensureKafka,
   slice,
   startServer,
   summarise,
@@ -64,26 +64,6 @@ const ANNA = {
   createdAt: '2026-11-24T12:00:00.000Z',
   updatedAt: '2026-11-24T12:00:00.000Z',
 };
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = createConnection({ host, port });
-    const finish = (ok: boolean): void => {
-      socket.destroy();
-      done(ok);
-    };
-    socket.setTimeout(1000, () => finish(false));
-    socket.once('connect', () => finish(true));
-    socket.once('error', () => finish(false));
-  });
-}
-
-async function ensureKafka(): Promise<() => void> {
-  if (process.env['KAFKA_BROKERS'] || (await canConnect('127.0.0.1', 9092))) return () => undefined;
-  console.log('no Kafka broker on 127.0.0.1:9092: starting the local one');
-  execFileSync('bash', ['tools/kafka/kafka.sh', 'start'], { cwd: root, stdio: 'inherit' });
-  return () => execFileSync('bash', ['tools/kafka/kafka.sh', 'stop'], { cwd: root, stdio: 'inherit' });
-}
 
 /** POSTs the generated customers; returns the ids the service gave them. */
 async function seed(server: Server, count: number): Promise<number[]> {

@@ -2,10 +2,10 @@
  * What the HTTP benches share: servers as child processes on free loopback ports, autocannon
  * slices, the CPU time a server spent, and a bare Fastify baseline measured in the same run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { resolve } from 'node:path';
 
 export const root = resolve(import.meta.dirname, '../..');
@@ -73,6 +73,30 @@ export function freePort(): Promise<number> {
       server.close(() => done(typeof address === 'object' && address ? address.port : 0));
     });
   });
+}
+
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = createConnection({ host, port });
+    const finish = (ok: boolean): void => {
+      socket.destroy();
+      done(ok);
+    };
+    socket.setTimeout(1000, () => finish(false));
+    socket.once('connect', () => finish(true));
+    socket.once('error', () => finish(false));
+  });
+}
+
+/**
+ * Makes sure a broker answers for an app under test: the one in KAFKA_BROKERS or on 127.0.0.1:9092,
+ * else the local one from tools/kafka. Returns what undoes it: stopping only a broker started here.
+ */
+export async function ensureKafka(): Promise<() => void> {
+  if (process.env['KAFKA_BROKERS'] || (await canConnect('127.0.0.1', 9092))) return () => undefined;
+  console.log('no Kafka broker on 127.0.0.1:9092: starting the local one');
+  execFileSync('bash', ['tools/kafka/kafka.sh', 'start'], { cwd: root, stdio: 'inherit' });
+  return () => execFileSync('bash', ['tools/kafka/kafka.sh', 'stop'], { cwd: root, stdio: 'inherit' });
 }
 
 const children = new Set<ChildProcess>();

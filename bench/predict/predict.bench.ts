@@ -15,11 +15,11 @@
  * local Kafka broker is started only if the monolith needs one and none answers, and then stopped.
  */
 import { execFileSync } from 'node:child_process';
-import { createConnection } from 'node:net';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadPredictionEnv } from '@nurt/prediction';
 import {
+  ensureKafka,
   killAll,
   median,
   root,
@@ -55,19 +55,6 @@ if (args.app !== 'monolith' && args.app !== 'prediction') throw new Error('--app
 const QUERY = '/predict/?area=65&bedrooms=3&building_age=10';
 const defaults = loadPredictionEnv({});
 
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = createConnection({ host, port });
-    const finish = (ok: boolean): void => {
-      socket.destroy();
-      done(ok);
-    };
-    socket.setTimeout(1000, () => finish(false));
-    socket.once('connect', () => finish(true));
-    socket.once('error', () => finish(false));
-  });
-}
-
 /** One slice of load on GET /predict/ (the lecture's request). */
 const slice = (server: Server, seconds: number): Promise<Slice> =>
   loadSlice(server, { path: () => QUERY, seconds, connections });
@@ -99,17 +86,9 @@ function appTarget(label: string, env: Record<string, string>, app = args.app): 
   };
 }
 
-async function ensureKafka(): Promise<() => void> {
-  if (args.app !== 'monolith' || process.env['KAFKA_BROKERS']) return () => undefined;
-  if (await canConnect('127.0.0.1', 9092)) return () => undefined;
-  console.log('no Kafka broker on 127.0.0.1:9092: starting the local one for the monolith');
-  execFileSync('bash', ['tools/kafka/kafka.sh', 'start'], { cwd: root, stdio: 'inherit' });
-  return () => execFileSync('bash', ['tools/kafka/kafka.sh', 'stop'], { cwd: root, stdio: 'inherit' });
-}
-
 async function main(): Promise<void> {
   if (!args['no-build']) execFileSync('npx', ['nest', 'build'], { cwd: root, stdio: 'inherit' });
-  const stopKafka = await ensureKafka();
+  const stopKafka = args.app === 'monolith' ? await ensureKafka() : () => undefined;
   const cleanUp = killAll;
   process.once('SIGINT', () => {
     cleanUp();
