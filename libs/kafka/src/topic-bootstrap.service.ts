@@ -25,7 +25,24 @@ export class TopicBootstrap {
     @Inject(KAFKA_ENV) private readonly env: KafkaEnv,
   ) {}
 
-  async ensure(specs: readonly TopicSpec[]): Promise<TopicChange[]> {
+  /**
+   * Retries retriable broker errors: when several processes start at once on a fresh cluster, one
+   * may see a topic another has just created before its partitions have leaders everywhere.
+   */
+  async ensure(specs: readonly TopicSpec[], attempts = 6): Promise<TopicChange[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ensureOnce(specs);
+      } catch (err: unknown) {
+        if (attempt >= attempts || (err as { retriable?: boolean }).retriable !== true) throw err;
+        const delay = 250 * 2 ** (attempt - 1);
+        this.logger.warn(`topic bootstrap: ${(err as Error).message}; retrying in ${delay} ms`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private async ensureOnce(specs: readonly TopicSpec[]): Promise<TopicChange[]> {
     if (specs.length === 0) return [];
     const admin = this.kafka.admin();
     await admin.connect();
