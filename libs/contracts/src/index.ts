@@ -21,3 +21,11 @@ export {
   type CustomerSegment,
 } from './customer.event.js';
 export { FRAUD_RULES, FraudAlertEvent, type FraudRule } from './fraud-alert.event.js';
+export {
+  isServiceName,
+  parseServiceList,
+  SERVICE_SPECS,
+  SERVICES,
+  type ServiceName,
+  type ServiceSpec,
+} from './services.js';
