@@ -12,14 +12,14 @@ export class HealthController {
   @ApiOkResponse({ description: 'Every dependency is up.' })
   @ApiServiceUnavailableResponse({ description: 'At least one dependency is down; the body says which.' })
   async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport> {
-    return this.answer(reply);
+    return this.answer(reply, false);
   }
 
   @Get('ready')
   @ApiOkResponse({ description: 'Ready to take traffic.' })
   @ApiServiceUnavailableResponse({ description: 'Not ready: a dependency is down or still warming up.' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport> {
-    return this.answer(reply);
+    return this.answer(reply, true);
   }
 
   /** Liveness: the event loop answers. Dependencies are left out so a broker outage does not restart every pod. */
@@ -29,8 +29,8 @@ export class HealthController {
     return { status: 'up' };
   }
 
-  private async answer(reply: FastifyReply): Promise<HealthReport> {
-    const report = await this.registry.report();
+  private async answer(reply: FastifyReply, readiness: boolean): Promise<HealthReport> {
+    const report = await this.registry.report({ readiness });
     void reply.status(report.status === 'up' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return report;
   }

@@ -12,6 +12,11 @@ export interface HealthCheck {
   readonly name: string;
   /** A down check makes /health/ready answer 503; liveness ignores it. */
   check(): Promise<HealthCheckResult>;
+  /**
+   * false: the check shows in /health (and turns its status down) but not in /health/ready, for a
+   * dependency whose outage should not take this process out of rotation (the gateway's services).
+   */
+  readonly gatesReadiness?: boolean;
 }
 
 export interface HealthReport {
@@ -30,11 +35,12 @@ export class HealthRegistry {
     this.checks.set(check.name, check);
   }
 
-  async report(): Promise<HealthReport> {
-    const entries = await Promise.all([...this.checks.values()].map(async (c) => [c.name, await runCheck(c)] as const));
-    const checks = Object.fromEntries(entries);
+  /** Every check, or with `readiness` only those that gate readiness. */
+  async report(options: { readiness?: boolean } = {}): Promise<HealthReport> {
+    const checks = [...this.checks.values()].filter((c) => !options.readiness || c.gatesReadiness !== false);
+    const entries = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const));
     const status: HealthStatus = entries.every(([, r]) => r.status === 'up') ? 'up' : 'down';
-    return { status, checks };
+    return { status, checks: Object.fromEntries(entries) };
   }
 }
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ConsoleLogger, Logger, type INestApplication, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ConfigError, loadConfig } from '@nurt/config';
 import { connectConsumerGroups, type ConsumerGroupOptions } from '@nurt/kafka';
 import { HttpEnv } from './http.config.js';
@@ -18,10 +18,17 @@ export interface AppDefinition {
   readonly description?: string;
   /** Loaders of every env config the app's modules read, checked together before anything starts. */
   readonly config?: readonly (() => unknown)[];
+  /** Runs before the config check, e.g. to import only the modules an env variable selects. */
+  readonly prepare?: () => Promise<void>;
+  /**
+   * The OpenAPI document served at /docs and /docs-json, built per request from the app's own
+   * (the gateway merges the documents of the services behind it).
+   */
+  readonly openApiDocument?: (app: INestApplication) => (own: OpenAPIObject) => Promise<OpenAPIObject>;
 }
 
 /** Runs every loader and reports all bad variables at once rather than one module at a time. */
-function checkConfig(loaders: readonly (() => unknown)[]): void {
+export function checkConfig(loaders: readonly (() => unknown)[]): void {
   const problems = loaders.flatMap((load) => {
     try {
       load();
@@ -67,7 +74,13 @@ export function setUpOpenApi(app: INestApplication, def: AppDefinition): void {
     .setVersion('0.1.0')
     .build();
   const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  const perRequest = def.openApiDocument?.(app);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    ...(perRequest
+      ? { patchDocumentOnRequest: (_req: unknown, _res: unknown, own: OpenAPIObject) => perRequest(own) }
+      : {}),
+  });
 }
 
 /**
@@ -104,6 +117,7 @@ function stopOnSignals(app: INestApplication, log: Logger): void {
 /** The whole of an app's main.ts: build, listen, and turn a bad config into one clear message and exit 1. */
 export async function runApp(def: AppDefinition): Promise<void> {
   try {
+    await def.prepare?.();
     checkConfig([() => loadConfig(HttpEnv), ...(def.config ?? [])]);
     const env = loadConfig(HttpEnv);
     const app = await createHttpApp(def, env);
