@@ -1,26 +1,24 @@
-import { Module } from '@nestjs/common';
-import { CustomersModule } from '@nurt/customers';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { DatabaseModule } from '@nurt/database';
-import { FraudModule } from '@nurt/fraud';
 import { KafkaModule } from '@nurt/kafka';
 import { ObservabilityModule } from '@nurt/observability';
-import { PredictionModule } from '@nurt/prediction';
-import { RecommendationModule } from '@nurt/recommendation';
-import { ReportingModule } from '@nurt/reporting';
-import { TransactionsModule } from '@nurt/transactions';
+import type { ServicePart } from './services/index.js';
 
-/** Every feature module in one process: the modular monolith. */
-@Module({
-  imports: [
-    ObservabilityModule.forRoot({ app: 'monolith' }),
-    KafkaModule.forRoot({ clientId: 'monolith' }),
-    DatabaseModule.forRoot({ app: 'monolith' }),
-    PredictionModule.forRoot(),
-    TransactionsModule,
-    CustomersModule.forRoot(),
-    ReportingModule,
-    FraudModule,
-    RecommendationModule,
-  ],
-})
-export class MonolithModule {}
+/**
+ * The modular monolith: the feature modules of every selected service in one process, on one
+ * port. Kafka and the database are started only when a selected service needs them.
+ */
+@Module({})
+export class MonolithModule {
+  static compose(parts: readonly ServicePart[]): DynamicModule {
+    return {
+      module: MonolithModule,
+      imports: [
+        ObservabilityModule.forRoot({ app: 'monolith' }),
+        ...(parts.some((p) => p.kafka) ? [KafkaModule.forRoot({ clientId: 'monolith' })] : []),
+        ...(parts.some((p) => p.database) ? [DatabaseModule.forRoot({ app: 'monolith' })] : []),
+        ...parts.flatMap((p) => p.imports()),
+      ],
+    };
+  }
+}
