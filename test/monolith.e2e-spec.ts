@@ -89,3 +89,37 @@ describe('Kafka health check', () => {
     expect(String(result.error)).toMatch(/connect/i);
   });
 });
+
+describe('monolith with NURT_SERVICES', () => {
+  it('runs only the services named: prediction alone needs neither Kafka nor a database', async () => {
+    const app = startBuiltApp('monolith', await freePort(), {
+      NURT_SERVICES: 'prediction',
+      // Nothing listens here: a Kafka client would fail the start.
+      KAFKA_BROKERS: `127.0.0.1:${await freePort()}`,
+    });
+    try {
+      await waitForHttp(`${app.url}/health/ready`);
+      const health = (await (await fetch(`${app.url}/health`)).json()) as { checks: Record<string, unknown> };
+      expect(Object.keys(health.checks)).toEqual(['prediction-model']);
+      expect((await fetch(`${app.url}/predict/?area=65&bedrooms=3&building_age=10`)).status).toBe(200);
+      expect((await fetch(`${app.url}/customers/1`)).status).toBe(404);
+      const doc = (await (await fetch(`${app.url}/docs-json`)).json()) as { paths: Record<string, unknown> };
+      expect(Object.keys(doc.paths).filter((p) => !p.startsWith('/health'))).toEqual([
+        '/predict',
+        '/predict/batch',
+        '/models/price',
+        '/models/price/versions',
+        '/models/price/active',
+      ]);
+    } finally {
+      await app.stop('SIGKILL');
+    }
+  });
+
+  it('refuses an unknown service and names the variable', async () => {
+    const app = startBuiltApp('monolith', await freePort(), { NURT_SERVICES: 'customers,billing' });
+    expect(await app.exited()).toBe(1);
+    expect(app.output()).toMatch(/NURT_SERVICES: each entry must be one of: customers, prediction/);
+    expect(app.output()).toContain('got "customers,billing"');
+  });
+});

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { freePort } from './support/net.js';
+import { canConnect, freePort } from './support/net.js';
+import { waitFor } from './support/wait.js';
 import { repoRoot, waitForHttp } from './support/process.js';
 
 describe('npm start (tools/start.mjs)', () => {
@@ -32,5 +33,54 @@ describe('npm start (tools/start.mjs)', () => {
     if (!process.env.KAFKA_BROKERS || process.env.KAFKA_BROKERS === '127.0.0.1:9092') {
       expect(output).toMatch(/kafka: (already running|reusing broker|broker ready)/);
     }
+  });
+});
+
+describe('npm run start:split (tools/split.mjs)', () => {
+  it('runs every service and the gateway, serves the system through it, and stops them all on SIGTERM', async () => {
+    // Seven free ports in a row above a free one: base+1 … base+6 for the services.
+    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      NURT_SPLIT_BASE_PORT: String(base),
+      LOG_LEVEL: 'warn',
+      PGLITE_DIR: 'memory',
+      KAFKA_GROUP_SUFFIX: '-e2e-split',
+    };
+    if (env.KAFKA_BROKERS === '127.0.0.1:9092') delete env.KAFKA_BROKERS;
+    const child = spawn(process.execPath, ['tools/split.mjs'], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/health`, 200, 150_000);
+      const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as {
+        checks: Record<string, { status: string; url: string }>;
+      };
+      expect(Object.keys(health.checks).sort()).toEqual(
+        ['customers', 'fraud', 'prediction', 'recommendation', 'reporting', 'transactions'].sort(),
+      );
+      expect(health.checks.prediction).toMatchObject({ status: 'up', url: `http://127.0.0.1:${base + 2}` });
+      const price = await fetch(`http://127.0.0.1:${port}/predict/?area=65&bedrooms=3&building_age=10`);
+      expect(price.status).toBe(200);
+      await waitFor('the launcher to report the system ready', () =>
+        Promise.resolve(output.includes('split: every service ready')),
+      );
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } catch (err: unknown) {
+      throw new Error(`${String(err)}\n${output}`, { cause: err });
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    // Exit 0 means every child exited 0 after draining; and every port is free again.
+    for (let p = base + 1; p <= base + 6; p++) expect(await canConnect('127.0.0.1', p)).toBe(false);
   });
 });

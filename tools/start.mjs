@@ -1,25 +1,18 @@
 // `npm start`: the whole system on one machine. Starts the local Kafka unless KAFKA_BROKERS
 // points elsewhere, builds when the sources are newer than dist/, then runs the monolith in the
 // foreground (PORT, default 3000). The broker keeps running afterwards: `npm run kafka:stop`.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildIfStale } from './build-if-stale.mjs';
+import { ensureKafka } from './local-kafka.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const app = process.env.NURT_APP ?? 'monolith';
 
 if (existsSync(join(root, '.env'))) process.loadEnvFile(join(root, '.env'));
 
-if (process.env.KAFKA_BROKERS) {
-  console.log(`nurt: using the Kafka cluster at ${process.env.KAFKA_BROKERS}`);
-} else {
-  const kafka = spawnSync('bash', [join(root, 'tools/kafka/kafka.sh'), 'start'], { cwd: root, stdio: 'inherit' });
-  if (kafka.status !== 0) {
-    console.error('nurt: the local Kafka broker did not start (see above); set KAFKA_BROKERS to use another cluster');
-    process.exit(1);
-  }
-}
+if (!ensureKafka()) process.exit(1);
 
 try {
   buildIfStale(app);

@@ -1,0 +1,129 @@
+import { ConsumerGroups, SERVICES, Topics, type ServiceName } from '@nurt/contracts';
+import { freePort } from './net.js';
+import { startBuiltApp, waitForHttp, type AppProcess } from './process.js';
+import { startGroupAtEnd } from './kafka.js';
+
+export type Mode = 'monolith' | 'split';
+
+/**
+ * The whole system behind one URL, as `npm start` (monolith) or `npm run start:split` (every
+ * service its own process, the gateway in front) runs it: built apps, real broker, real storage.
+ */
+export interface Deployment {
+  readonly mode: Mode;
+  readonly url: string;
+  /** Appended to the consumer group ids of this deployment. */
+  readonly groupSuffix: string;
+  /** The process serving a service: the monolith itself, or the service's own process. */
+  process(service: ServiceName): AppProcess;
+  /** Split mode: stops one service's process (SIGTERM unless told otherwise). */
+  stopService(service: ServiceName, signal?: NodeJS.Signals): Promise<number | null>;
+  /** Split mode: starts a stopped service again, on the same port, and waits until it is ready. */
+  restartService(service: ServiceName): Promise<void>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface DeploymentOptions {
+  /** Appended to every consumer group id, which is positioned at the end of its topics first. */
+  readonly groupSuffix: string;
+  readonly env?: Record<string, string>;
+}
+
+const GROUPS = [ConsumerGroups.AntiFraud, ConsumerGroups.Reporting, ConsumerGroups.Recommendation];
+
+async function ready(app: AppProcess, timeoutMs = 120_000): Promise<void> {
+  try {
+    await waitForHttp(`${app.url}/health/ready`, 200, timeoutMs);
+  } catch (err: unknown) {
+    throw new Error(`${String(err)}\n${app.output()}`, { cause: err });
+  }
+}
+
+export async function startDeployment(mode: Mode, options: DeploymentOptions): Promise<Deployment> {
+  for (const group of GROUPS) {
+    for (const topic of [Topics.Transactions, Topics.Customers])
+      await startGroupAtEnd(`${group}${options.groupSuffix}`, topic);
+  }
+  const env = {
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+    KAFKA_GROUP_SUFFIX: options.groupSuffix,
+    ...options.env,
+  };
+  const system = mode === 'monolith' ? await startMonolith(env) : await startSplit(env);
+  return { ...system, groupSuffix: options.groupSuffix };
+}
+
+async function startMonolith(env: Record<string, string>): Promise<Omit<Deployment, 'groupSuffix'>> {
+  const app = startBuiltApp('monolith', await freePort(), env);
+  await ready(app);
+  return {
+    mode: 'monolith',
+    url: app.url,
+    process: () => app,
+    stopService: () => Promise.reject(new Error('the monolith has no separate services')),
+    restartService: () => Promise.reject(new Error('the monolith has no separate services')),
+    output: () => app.output(),
+    stop: async () => {
+      await app.stop('SIGTERM');
+    },
+  };
+}
+
+async function startSplit(env: Record<string, string>): Promise<Omit<Deployment, 'groupSuffix'>> {
+  const ports = new Map<ServiceName, number>();
+  for (const service of SERVICES) ports.set(service, await freePort());
+  const processes = new Map<ServiceName, AppProcess>();
+  const start = (service: ServiceName): AppProcess => {
+    const app = startBuiltApp(service, ports.get(service) ?? 0, env);
+    processes.set(service, app);
+    return app;
+  };
+  SERVICES.forEach(start);
+  const gateway = startBuiltApp('gateway', await freePort(), {
+    ...Object.fromEntries(SERVICES.map((s) => [`GATEWAY_${s.toUpperCase()}_URL`, `http://127.0.0.1:${ports.get(s)}`])),
+    GATEWAY_UPSTREAM_TIMEOUT_MS: '10000',
+  });
+  const get = (service: ServiceName): AppProcess => {
+    const app = processes.get(service);
+    if (!app) throw new Error(`no process for ${service}`);
+    return app;
+  };
+  const all = (): AppProcess[] => [gateway, ...processes.values()];
+  try {
+    await Promise.all(all().map((app) => ready(app)));
+  } catch (err: unknown) {
+    await Promise.all(all().map((app) => app.stop('SIGKILL')));
+    throw err;
+  }
+  return {
+    mode: 'split',
+    url: gateway.url,
+    process: get,
+    stopService: async (service, signal = 'SIGTERM') => {
+      const app = get(service);
+      let killed = false;
+      const timer = setTimeout(() => {
+        killed = true;
+        app.child.kill('SIGKILL');
+      }, 20_000);
+      try {
+        const code = await app.stop(signal);
+        if (killed) throw new Error(`${service} did not stop within 20 s of ${signal}:\n${app.output()}`);
+        return code;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    restartService: async (service) => {
+      await get(service).stop('SIGKILL');
+      await ready(start(service), 60_000);
+    },
+    output: () =>
+      [`--- gateway\n${gateway.output()}`, ...SERVICES.map((s) => `--- ${s}\n${get(s).output()}`)].join('\n'),
+    stop: async () => {
+      await gateway.stop('SIGTERM');
+      await Promise.all([...processes.values()].map((app) => app.stop('SIGTERM')));
+    },
+  };
+}

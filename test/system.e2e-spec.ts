@@ -1,0 +1,317 @@
+/**
+ * One suite, two deployments: the monolith (one process) and the split deployment (every
+ * service its own process, the gateway in front). A client of either sees the same API and the
+ * same answers; the split deployment also keeps serving when one service is down, and a stopped
+ * worker catches up from its committed offsets.
+ */
+import { Topics, type ServiceName } from '@nurt/contracts';
+import { createScratchDatabase, type ScratchDatabase } from './support/databases.js';
+import { startDeployment, type Deployment, type Mode } from './support/deployment.js';
+import { groupLag } from './support/kafka.js';
+import { runId, waitFor } from './support/wait.js';
+
+/** Every path of the public API, as /docs-json documents it in both modes. */
+const API_PATHS = [
+  '/customers',
+  '/customers/{id}',
+  '/customers/{id}/profile',
+  '/fraud/alerts',
+  '/health',
+  '/health/live',
+  '/health/ready',
+  '/models/price',
+  '/models/price/active',
+  '/models/price/versions',
+  '/predict',
+  '/predict/batch',
+  '/recommendations/{customerId}',
+  '/reports/sales',
+  '/transactions',
+  '/transactions/batch',
+];
+
+interface Answer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** Answers to the same deterministic requests in each mode, compared at the end. */
+const answers: Partial<Record<Mode, Map<string, Answer>>> = {};
+
+async function call(system: Deployment, method: string, path: string, body?: unknown): Promise<Answer> {
+  const res = await fetch(`${system.url}${path}`, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: kept as text
+  }
+  return { status: res.status, body: parsed };
+}
+
+/** A request whose answer must be identical in both modes (recorded for the comparison). */
+async function same(system: Deployment, method: string, path: string, body?: unknown): Promise<Answer> {
+  const answer = await call(system, method, path, body);
+  const recorded = (answers[system.mode] ??= new Map());
+  recorded.set(`${method} ${path} ${JSON.stringify(body ?? null)}`, answer);
+  return answer;
+}
+
+function withoutTimes(customer: unknown): unknown {
+  const { createdAt: _c, updatedAt: _u, ...rest } = customer as Record<string, unknown>;
+  return rest;
+}
+
+function conformance(system: () => Deployment): void {
+  it('answers the lecture calls: customers, the price model', async () => {
+    const anna = await same(system(), 'GET', '/customers/1');
+    expect(anna.status).toBe(200);
+    expect(withoutTimes(anna.body)).toEqual({
+      id: 1,
+      name: 'Anna',
+      email: 'anna@example.com',
+      city: 'Warsaw',
+      segment: 'premium',
+    });
+    const premium = await call(system(), 'GET', '/customers/?segment=premium');
+    expect(premium.status).toBe(200);
+    expect((premium.body as { items: { name: string }[] }).items.map((c) => c.name)).toEqual(['Anna', 'Kasia']);
+
+    const price = await same(system(), 'GET', '/predict/?area=65&bedrooms=3&building_age=10');
+    expect(price.status).toBe(200);
+    expect(price.body).toMatchObject({ currency: 'PLN', model_version: 'v1' });
+    expect((price.body as { estimated_price: number }).estimated_price).toBeGreaterThan(100_000);
+    expect((await same(system(), 'GET', '/models/price')).status).toBe(200);
+  });
+
+  it('creates, replaces and deletes a customer', async () => {
+    const run = runId();
+    const created = await call(system(), 'POST', '/customers', {
+      name: 'Ola Nowak',
+      email: `ola.${run}@example.com`,
+      city: 'Gdańsk',
+      segment: 'standard',
+    });
+    expect(created.status).toBe(201);
+    const id = (created.body as { id: number }).id;
+    const replaced = await call(system(), 'PUT', `/customers/${id}`, {
+      name: 'Ola Nowak',
+      email: `ola.${run}@example.com`,
+      city: 'Sopot',
+      segment: 'premium',
+    });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ id, city: 'Sopot', segment: 'premium' });
+    expect((await call(system(), 'DELETE', `/customers/${id}`)).status).toBe(204);
+    expect((await call(system(), 'GET', `/customers/${id}`)).status).toBe(404);
+  });
+
+  it('rejects bad input with 400 naming the field, on every service', async () => {
+    const customer = await same(system(), 'POST', '/customers', { name: 'X', email: 'not-an-email' });
+    expect(customer.status).toBe(400);
+    const fields = (customer.body as { errors: { field: string }[] }).errors.map((e) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['email', 'city', 'segment']));
+
+    const predict = await same(system(), 'GET', '/predict/?area=-5&bedrooms=3&building_age=10');
+    expect(predict.status).toBe(400);
+    expect((predict.body as { errors: { field: string }[] }).errors.map((e) => e.field)).toContain('area');
+
+    const tx = await same(system(), 'POST', '/transactions', { id: 'TX-bad', amount: 'a lot', store: 'Warsaw' });
+    expect(tx.status).toBe(400);
+    expect((tx.body as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(
+      expect.arrayContaining(['amount', 'type']),
+    );
+
+    const report = await same(system(), 'GET', '/reports/sales?window=fortnight');
+    expect(report.status).toBe(400);
+    expect((report.body as { errors: { field: string }[] }).errors.map((e) => e.field)).toContain('window');
+
+    const unknown = await same(system(), 'GET', '/nowhere');
+    expect(unknown.status).toBe(404);
+  });
+
+  it('carries a transaction through Kafka to fraud, reporting and recommendation', async () => {
+    const run = runId();
+    const store = `S${run}`;
+    const created = await call(system(), 'POST', '/customers', {
+      name: 'Jan Kowalski',
+      email: `jan.${run}@example.com`,
+      city: 'Kraków',
+      segment: 'premium',
+    });
+    expect(created.status).toBe(201);
+    const customerId = String((created.body as { id: number }).id);
+    const purchases = [120.5, 80, 49.5].map((amount, i) => ({
+      id: `${run}-p${i}`,
+      amount,
+      store,
+      type: 'purchase',
+      customerId,
+    }));
+    const batch = await call(system(), 'POST', '/transactions/batch', { transactions: purchases });
+    expect(batch.status).toBe(202);
+    // A refund with no purchase behind it at that store: the anti-fraud group's refund rule fires.
+    const refund = await call(system(), 'POST', '/transactions', {
+      id: `${run}-r0`,
+      amount: 999,
+      store: `${store}-elsewhere`,
+      type: 'refund',
+      customerId,
+    });
+    expect(refund.status).toBe(202);
+    expect(refund.body).toMatchObject({ topic: Topics.Transactions });
+
+    await waitFor('reporting to count the purchases', async () => {
+      const res = await call(system(), 'GET', `/reports/sales?store=${store}`);
+      const groups = (res.body as { groups?: { count: number; sum: number }[] }).groups ?? [];
+      return groups.reduce((n, g) => n + g.count, 0) === 3 && groups.reduce((s, g) => s + g.sum, 0) === 250;
+    });
+    await waitFor('recommendation to build the profile, with the segment from the customers topic', async () => {
+      const res = await call(system(), 'GET', `/customers/${customerId}/profile`);
+      const profile = res.body as { transactions?: number; segment?: string; favouriteStore?: string };
+      return profile.transactions === 4 && profile.segment === 'premium' && profile.favouriteStore === store;
+    });
+    await waitFor('anti-fraud to flag the refund', async () => {
+      const res = await call(system(), 'GET', `/fraud/alerts?customerId=${customerId}`);
+      const alerts = (res.body as { alerts?: { rule: string; transactionId?: string }[] }).alerts ?? [];
+      return alerts.some((a) => a.rule === 'refund-without-purchase');
+    });
+    expect((await call(system(), 'GET', `/recommendations/${customerId}`)).status).toBe(200);
+  });
+
+  it('serves health, metrics and one OpenAPI document for the whole API', async () => {
+    const health = await call(system(), 'GET', '/health');
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({ status: 'up' });
+    expect((await call(system(), 'GET', '/health/ready')).status).toBe(200);
+    expect((await call(system(), 'GET', '/health/live')).body).toEqual({ status: 'up' });
+    const metrics = await fetch(`${system().url}/metrics`);
+    expect(await metrics.text()).toContain('process_resident_memory_bytes');
+
+    const doc = (await call(system(), 'GET', '/docs-json')).body as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths).sort()).toEqual(API_PATHS);
+    const ui = await fetch(`${system().url}/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger');
+  });
+}
+
+function useDeployment(mode: Mode): () => Deployment {
+  let system: Deployment | undefined;
+  let database: ScratchDatabase | undefined;
+  beforeAll(async () => {
+    database = await createScratchDatabase(`nurt_${mode}`);
+    system = await startDeployment(mode, {
+      groupSuffix: `-system-${mode}-${runId()}`,
+      env: { DATABASE_URL: database.url },
+    });
+  }, 240_000);
+  afterAll(async () => {
+    await system?.stop();
+    await database?.drop();
+  });
+  return () => {
+    if (!system) throw new Error(`the ${mode} deployment did not start`);
+    return system;
+  };
+}
+
+describe('the system as one process (monolith)', () => {
+  const system = useDeployment('monolith');
+  conformance(system);
+});
+
+describe('the system as separate services behind the gateway (split)', () => {
+  const system = useDeployment('split');
+  conformance(system);
+
+  it('answered every deterministic request exactly as the monolith did', () => {
+    const monolith = answers.monolith;
+    const split = answers.split;
+    if (!monolith || !split) throw new Error('run the whole file: both deployments record their answers');
+    expect([...split.keys()].sort()).toEqual([...monolith.keys()].sort());
+    for (const [request, answer] of split) {
+      const expected = monolith.get(request);
+      const clean = (a: Answer | undefined): unknown =>
+        request.startsWith('GET /customers/1 ') ? { ...a, body: withoutTimes(a?.body) } : a;
+      expect({ request, answer: clean(answer) }).toEqual({ request, answer: clean(expected) });
+    }
+  });
+
+  describe('failure isolation', () => {
+    const expectUp = async (service: ServiceName, path: string): Promise<void> => {
+      const res = await call(system(), 'GET', path);
+      expect({ service, status: res.status }).toEqual({ service, status: 200 });
+    };
+
+    it('with prediction stopped, customers and transactions keep answering; /predict says why', async () => {
+      expect(await system().stopService('prediction')).toBe(0);
+      try {
+        const predict = await call(system(), 'GET', '/predict/?area=65&bedrooms=3&building_age=10');
+        expect(predict.status).toBe(503);
+        expect(predict.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+        expect((predict.body as { message: string }).message).toMatch(/^prediction is unavailable/);
+        await expectUp('customers', '/customers/1');
+        const tx = await call(system(), 'POST', '/transactions', {
+          id: `${runId()}-iso`,
+          amount: 10,
+          store: 'Warsaw',
+          type: 'purchase',
+        });
+        expect(tx.status).toBe(202);
+        await expectUp('reporting', '/reports/sales?store=Warsaw');
+
+        // The system reports the outage; the gateway itself stays ready (it still routes the rest).
+        const health = await call(system(), 'GET', '/health');
+        expect(health.status).toBe(503);
+        expect(health.body).toMatchObject({ status: 'down', checks: { prediction: { status: 'down' } } });
+        expect((await call(system(), 'GET', '/health/ready')).status).toBe(200);
+      } finally {
+        await system().restartService('prediction');
+      }
+      await expectUp('prediction', '/predict/?area=65&bedrooms=3&building_age=10');
+      expect((await call(system(), 'GET', '/health')).status).toBe(200);
+    });
+
+    it('a reporting service stopped while transactions arrive catches up from its committed offsets', async () => {
+      const run = runId();
+      const store = `S${run}`;
+      const count = async (): Promise<number> => {
+        const res = await call(system(), 'GET', `/reports/sales?store=${store}`);
+        return ((res.body as { groups?: { count: number }[] }).groups ?? []).reduce((n, g) => n + g.count, 0);
+      };
+      const post = (from: number, n: number): Promise<Answer> =>
+        call(system(), 'POST', '/transactions/batch', {
+          transactions: Array.from({ length: n }, (_, i) => ({
+            id: `${run}-${from + i}`,
+            amount: 10,
+            store,
+            type: 'purchase',
+          })),
+        });
+      const groupId = `reporting${system().groupSuffix}`;
+
+      expect((await post(0, 10)).status).toBe(202);
+      await waitFor('reporting to count the first 10', async () => (await count()) === 10);
+      expect(await system().stopService('reporting')).toBe(0);
+
+      expect((await post(10, 30)).status).toBe(202);
+      expect((await call(system(), 'GET', `/reports/sales?store=${store}`)).status).toBe(503);
+      expect(await groupLag(groupId, Topics.Transactions)).toBeGreaterThanOrEqual(30);
+
+      await system().restartService('reporting');
+      await waitFor('reporting to catch up', async () => (await count()) === 40);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await count()).toBe(40); // nothing applied twice
+      await waitFor(
+        'the group to commit the end of the topic',
+        async () => (await groupLag(groupId, Topics.Transactions)) === 0,
+      );
+    });
+  });
+});
