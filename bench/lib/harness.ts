@@ -214,9 +214,9 @@ export function summarise(label: string, slices: readonly Slice[], baseline: rea
   };
 }
 
-export function markdownTable(rows: readonly Summary[]): string {
+export function markdownTable(rows: readonly Summary[], baseline = 'bare'): string {
   const lines = [
-    '| server | req/s | p50 (ms) | p99 (ms) | req/s ratio to bare | p99 ratio (bare / server) | req per CPU-s ratio | failures |',
+    `| server | req/s | p50 (ms) | p99 (ms) | req/s ratio to ${baseline} | p99 ratio (${baseline} / server) | req per CPU-s ratio | failures |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
