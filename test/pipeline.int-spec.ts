@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConsumerGroups, Topics } from '@nurt/contracts';
+import { ConsumerGroups, CUSTOMER_EVENT_TYPE_HEADER, Topics } from '@nurt/contracts';
 import { DATABASE, type Database } from '@nurt/database';
 import { FraudModule, type AlertsDto } from '@nurt/fraud';
 import { KafkaProducer, loadKafkaEnv, tailTopic, type TailedRecord, type TopicTail } from '@nurt/kafka';
@@ -226,7 +226,12 @@ describe('pipeline: consumer groups build their views from one log (real broker,
     });
     await producer.sendBatch(
       [customer(anna, 'premium'), customer(piotr, 'premium'), customer(kasia, 'premium'), customer(jan, 'basic')].map(
-        (c) => ({ topic: Topics.Customers, key: String(c.id), value: c }),
+        (c) => ({
+          topic: Topics.Customers,
+          key: String(c.id),
+          value: c,
+          headers: { [CUSTOMER_EVENT_TYPE_HEADER]: 'created' },
+        }),
       ),
     );
     const [home, gdansk, krakow, lodz, poznan] = ['home', 'gdansk', 'krakow', 'lodz', 'poznan'].map(

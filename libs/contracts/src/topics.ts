@@ -4,6 +4,7 @@ export const Topics = {
   TransactionsDlq: 'transactions.dlq',
   FraudAlerts: 'fraud-alerts',
   Customers: 'customers',
+  CustomersDlq: 'customers.dlq',
 } as const;
 export type TopicName = (typeof Topics)[keyof typeof Topics];
 
@@ -44,6 +45,17 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     partitions: 3,
     replicationFactor: 3,
     config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0', 'delete.retention.ms': String(DAY_MS) },
+  },
+  {
+    // One dead-letter topic per source rather than a shared one: a customers dead letter is a
+    // customer's personal data (name, e-mail) keyed by customer id, replayed to a compacted topic,
+    // while transactions.dlq holds payments keyed by store. Kept apart, each has one payload schema
+    // for whoever replays it, and its own ACLs and retention. Not compacted: every failure is kept,
+    // not only the latest per customer.
+    name: Topics.CustomersDlq,
+    partitions: 1,
+    replicationFactor: 3,
+    config: { 'retention.ms': String(30 * DAY_MS), 'cleanup.policy': 'delete' },
   },
 ];
 

@@ -3,7 +3,7 @@ import { groupTransport } from '@nurt/contracts';
 import { ServerKafka, type CustomStrategy } from '@nestjs/microservices';
 import type { ConsumerConfig, EachMessagePayload } from './kafkajs.js';
 import { keepOriginal } from './kafka-record.js';
-import { kafkaClientConfig, type KafkaEnv } from './kafka.config.js';
+import { brokerGroupId, kafkaClientConfig, type KafkaEnv } from './kafka.config.js';
 import { KAFKA_ENV } from './kafka.constants.js';
 import { KafkaHealth, type KafkaStatusSource } from './kafka.health.js';
 import { nestLogCreator } from './kafka.logger.js';
@@ -37,7 +37,7 @@ export class ConsumerGroupServer extends ServerKafka implements KafkaStatusSourc
     super({
       client: { ...kafkaClientConfig(env, group.groupId), logCreator: nestLogCreator },
       consumer: {
-        groupId: `${group.groupId}${env.KAFKA_GROUP_SUFFIX}`,
+        groupId: brokerGroupId(env, group.groupId),
         allowAutoTopicCreation: false,
         ...group.consumer,
       },

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { KafkaContext } from '@nestjs/microservices';
 import type { Parsed } from '@nurt/contracts';
 import { KAFKA_ENV } from './kafka.constants.js';
-import type { KafkaEnv } from './kafka.config.js';
+import { brokerGroupId, type KafkaEnv } from './kafka.config.js';
 import { KafkaProducer } from './kafka-producer.service.js';
 import { kafkaRecord, type KafkaRecord } from './kafka-record.js';
 
@@ -20,13 +20,13 @@ export const DeadLetterHeaders = {
 } as const;
 
 export interface EventSpec<T> {
-  /** The consumer group handling the record; written to the dead letter. */
+  /** The consumer group handling the record, as configured; the dead letter names it with KAFKA_GROUP_SUFFIX. */
   readonly group: string;
   /** Validates the JSON value (`null` for a record without a value). */
   readonly parse: (json: unknown, record: KafkaRecord) => Parsed<T>;
   readonly handle: (value: T, record: KafkaRecord) => Promise<void>;
-  /** Where records that cannot be handled go. Without one they are logged and skipped. */
-  readonly deadLetterTopic?: string;
+  /** Where records that cannot be handled go. Required: a bad record is never skipped unrecorded. */
+  readonly deadLetterTopic: string;
 }
 
 export type ConsumeOutcome =
@@ -78,7 +78,9 @@ export class KafkaEventConsumer {
         if (attempt >= attempts) {
           return this.deadLetter(spec, record, 'handler', message(err), attempt);
         }
-        this.logger.warn(`${spec.group}: ${where} failed (attempt ${attempt}/${attempts}): ${message(err)}`);
+        this.logger.warn(
+          `${brokerGroupId(this.env, spec.group)}: ${where} failed (attempt ${attempt}/${attempts}): ${message(err)}`,
+        );
         await this.backoff(ctx, this.env.KAFKA_HANDLER_BACKOFF_MS * 2 ** (attempt - 1));
       }
     }
@@ -102,10 +104,8 @@ export class KafkaEventConsumer {
   ): Promise<ConsumeOutcome> {
     const where = `${record.topic}/${record.partition}@${record.offset}`;
     const text = error.length > MAX_ERROR_LENGTH ? `${error.slice(0, MAX_ERROR_LENGTH)}…` : error;
-    if (!spec.deadLetterTopic) {
-      this.logger.warn(`${spec.group}: skipped ${where} (${reason}): ${text}`);
-      return { status: 'dead-lettered', reason, error: text };
-    }
+    // The id the broker knows the group by, so `consumer-groups --describe --group` finds it.
+    const group = brokerGroupId(this.env, spec.group);
     const headers: Record<string, string | Buffer> = {};
     for (const [name, value] of Object.entries(record.headers)) {
       const first = Array.isArray(value) ? value[0] : value;
@@ -117,7 +117,7 @@ export class KafkaEventConsumer {
       [DeadLetterHeaders.OriginTopic]: record.topic,
       [DeadLetterHeaders.OriginPartition]: String(record.partition),
       [DeadLetterHeaders.OriginOffset]: record.offset,
-      [DeadLetterHeaders.Group]: spec.group,
+      [DeadLetterHeaders.Group]: group,
       [DeadLetterHeaders.Attempts]: String(attempts),
     });
     await this.producer.send({
@@ -126,7 +126,7 @@ export class KafkaEventConsumer {
       value: record.value,
       headers,
     });
-    this.logger.warn(`${spec.group}: dead-lettered ${where} to ${spec.deadLetterTopic} (${reason}): ${text}`);
+    this.logger.warn(`${group}: dead-lettered ${where} to ${spec.deadLetterTopic} (${reason}): ${text}`);
     return { status: 'dead-lettered', reason, error: text };
   }
 }

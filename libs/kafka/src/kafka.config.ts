@@ -108,6 +108,14 @@ export function loadKafkaEnv(env?: Env): KafkaEnv {
   return config;
 }
 
+/**
+ * The group id as the broker knows it: the configured id plus KAFKA_GROUP_SUFFIX. Used to join the
+ * group and written to dead letters, so a dead letter names the group an operator can look up.
+ */
+export function brokerGroupId(env: Pick<KafkaEnv, 'KAFKA_GROUP_SUFFIX'>, groupId: string): string {
+  return `${groupId}${env.KAFKA_GROUP_SUFFIX}`;
+}
+
 export const KAFKAJS_LOG_LEVEL: Record<KafkaEnv['KAFKA_LOG_LEVEL'], logLevel> = {
   nothing: logLevel.NOTHING,
   error: logLevel.ERROR,

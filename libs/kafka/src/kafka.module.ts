@@ -7,6 +7,7 @@ import { KafkaHealth } from './kafka.health.js';
 import { nestLogCreator } from './kafka.logger.js';
 import { KafkaProducer } from './kafka-producer.service.js';
 import { TopicBootstrap } from './topic-bootstrap.service.js';
+import { CustomerConsumer } from './customer-consumer.service.js';
 import { KafkaEventConsumer } from './event-consumer.service.js';
 import { TransactionConsumer } from './transaction-consumer.service.js';
 
@@ -45,6 +46,7 @@ export class KafkaModule implements OnModuleInit {
         KafkaHealth,
         KafkaEventConsumer,
         TransactionConsumer,
+        CustomerConsumer,
       ],
       exports: [
         KAFKA_ENV,
@@ -54,6 +56,7 @@ export class KafkaModule implements OnModuleInit {
         KafkaHealth,
         KafkaEventConsumer,
         TransactionConsumer,
+        CustomerConsumer,
       ],
     };
   }

@@ -1,15 +1,8 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { Ctx, EventPattern, type KafkaContext } from '@nestjs/microservices';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import {
-  ConsumerGroups,
-  GroupTransports,
-  parseCustomerEvent,
-  Topics,
-  type CustomerEvent,
-  type Parsed,
-} from '@nurt/contracts';
-import { KafkaEventConsumer, TransactionConsumer } from '@nurt/kafka';
+import { ConsumerGroups, GroupTransports, Topics } from '@nurt/contracts';
+import { CustomerConsumer, TransactionConsumer } from '@nurt/kafka';
 import {
   CustomerIdParamDto,
   ProfileDto,
@@ -44,14 +37,12 @@ export class RecommendationController {
   }
 }
 
-type CustomerChange = { readonly key: string; readonly customer: CustomerEvent | null };
-
 /** The `recommendation` consumer group: transactions into profiles, the customers topic into its local view. */
 @Controller()
 export class RecommendationHandler {
   constructor(
     private readonly transactions: TransactionConsumer,
-    private readonly events: KafkaEventConsumer,
+    private readonly customers: CustomerConsumer,
     private readonly recommendation: RecommendationService,
   ) {}
 
@@ -64,20 +55,9 @@ export class RecommendationHandler {
 
   @EventPattern(Topics.Customers, GroupTransports.Recommendation)
   async onCustomer(@Ctx() ctx: KafkaContext): Promise<void> {
-    // Customer changes are upserts of the latest state (idempotent by nature); a bad one is logged and skipped.
-    await this.events.consume<CustomerChange>(ctx, {
-      group: ConsumerGroups.Recommendation,
-      parse: (json, record): Parsed<CustomerChange> => {
-        const key = record.key?.toString() ?? '';
-        if (json === null) {
-          return key
-            ? { ok: true, value: { key, customer: null } }
-            : { ok: false, errors: [{ field: '$key', message: 'a tombstone needs a key' }] };
-        }
-        const parsed = parseCustomerEvent(json);
-        return parsed.ok ? { ok: true, value: { key: String(parsed.value.id), customer: parsed.value } } : parsed;
-      },
-      handle: ({ key, customer }) => this.recommendation.customerChanged(key, customer),
-    });
+    // Customer changes are upserts of the latest state (idempotent by nature); a bad one goes to customers.dlq.
+    await this.customers.consume(ctx, ConsumerGroups.Recommendation, ({ key, customer }) =>
+      this.recommendation.customerChanged(key, customer),
+    );
   }
 }
