@@ -2,7 +2,7 @@
  * npm run bench:footprint: memory (RSS) and start-up time of the monolith against the split
  * services, measured in the same run and printed as ratios split / monolith.
  *
- *   npm run bench:footprint -- [--rounds 3] [--settle 2] [--predictions 300] [--no-build]
+ *   npm run bench:footprint -- [--rounds 3] [--settle 2] [--predictions 300] [--no-build] [--dist <dir>]
  *
  * Targets are the built apps (`node dist/apps/<app>/main.js`): the monolith (every module in one
  * process) and the split services customers, prediction, transactions, fraud, reporting and
@@ -31,7 +31,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ConsumerGroups, STORES, Topics } from '@nurt/contracts';
@@ -60,6 +60,8 @@ const { values: args } = parseArgs({
     settle: { type: 'string', default: '2' },
     predictions: { type: 'string', default: '300' },
     'no-build': { type: 'boolean', default: false },
+    /** Measure this build instead of the repository's dist/ (e.g. one of a clean checkout); implies --no-build. */
+    dist: { type: 'string' },
   },
 });
 const rounds = Number(args.rounds);
@@ -100,10 +102,11 @@ const snapshot = { dir: '', dist: join(root, 'dist') };
  * repository as their working directory (models/, MODEL_DIR).
  */
 async function snapshotDist(apps: readonly string[]): Promise<void> {
+  const source = args.dist === undefined ? join(root, 'dist') : resolve(args.dist);
   for (let attempt = 1; ; attempt++) {
     const dir = mkdtempSync(join(tmpdir(), 'nurt-footprint-'));
     try {
-      cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
+      cpSync(source, join(dir, 'dist'), { recursive: true });
     } catch {
       // dist/ changed under the copy (a build in progress): try again below.
     }
@@ -114,8 +117,8 @@ async function snapshotDist(apps: readonly string[]): Promise<void> {
       return;
     }
     rmSync(dir, { recursive: true, force: true });
-    if (attempt >= 30) throw new Error(`dist/ does not hold every app (${apps.join(', ')}); build it first`);
-    console.log('dist/ is incomplete (a build in progress?): waiting 10 s');
+    if (attempt >= 30) throw new Error(`${source} does not hold every app (${apps.join(', ')}); build it first`);
+    console.log(`${source} is incomplete (a build in progress?): waiting 10 s`);
     await sleep(10_000);
   }
 }
@@ -472,7 +475,7 @@ function report(all: readonly Round[]): Table[] {
 }
 
 async function main(): Promise<void> {
-  if (!args['no-build']) {
+  if (!args['no-build'] && args.dist === undefined) {
     for (const app of ['monolith', ...SPLIT]) {
       execFileSync('node', ['tools/build-if-stale.mjs', app], { cwd: root, stdio: 'inherit' });
     }
