@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { canConnect, freePort } from './support/net.js';
 import { waitFor } from './support/wait.js';
-import { repoRoot, waitForHttp } from './support/process.js';
+import { startScript, waitForHttp } from './support/process.js';
 
 describe('npm start (tools/start.mjs)', () => {
   it('starts or reuses the broker, builds if needed, serves /health with Kafka up, and stops on SIGTERM', async () => {
@@ -10,15 +9,8 @@ describe('npm start (tools/start.mjs)', () => {
     // With the default broker, leave KAFKA_BROKERS unset so that start.mjs takes the path a newcomer's
     // `npm start` takes: tools/kafka start, which finds the broker running and reuses it.
     if (env.KAFKA_BROKERS === '127.0.0.1:9092') delete env.KAFKA_BROKERS;
-    const child = spawn(process.execPath, ['tools/start.mjs'], {
-      cwd: repoRoot,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const launcher = startScript('tools/start.mjs', env);
+    const { child } = launcher;
     try {
       await waitForHttp(`http://127.0.0.1:${port}/health`, 200, 120_000);
       const body = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as {
@@ -26,12 +18,12 @@ describe('npm start (tools/start.mjs)', () => {
       };
       expect(body.checks.kafka.status).toBe('up');
       child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await launcher.exited()).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
     if (!process.env.KAFKA_BROKERS || process.env.KAFKA_BROKERS === '127.0.0.1:9092') {
-      expect(output).toMatch(/kafka: (already running|reusing broker|broker ready)/);
+      expect(launcher.output()).toMatch(/kafka: (already running|reusing broker|broker ready)/);
     }
   });
 });
@@ -50,15 +42,8 @@ describe('npm run start:split (tools/split.mjs)', () => {
       KAFKA_GROUP_SUFFIX: '-e2e-split',
     };
     if (env.KAFKA_BROKERS === '127.0.0.1:9092') delete env.KAFKA_BROKERS;
-    const child = spawn(process.execPath, ['tools/split.mjs'], {
-      cwd: repoRoot,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const launcher = startScript('tools/split.mjs', env);
+    const { child } = launcher;
     try {
       await waitForHttp(`http://127.0.0.1:${port}/health`, 200, 150_000);
       const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as {
@@ -71,12 +56,12 @@ describe('npm run start:split (tools/split.mjs)', () => {
       const price = await fetch(`http://127.0.0.1:${port}/predict/?area=65&bedrooms=3&building_age=10`);
       expect(price.status).toBe(200);
       await waitFor('the launcher to report the system ready', () =>
-        Promise.resolve(output.includes('split: every service ready')),
+        launcher.output().includes('split: every service ready'),
       );
       child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await launcher.exited()).toBe(0);
     } catch (err: unknown) {
-      throw new Error(`${String(err)}\n${output}`, { cause: err });
+      throw new Error(`${String(err)}\n${launcher.output()}`, { cause: err });
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

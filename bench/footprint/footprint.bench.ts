@@ -22,7 +22,7 @@
  * ratios are medians of the per-round ratios.
  *
  * Every app gets a free loopback port, LOG_LEVEL=warn, an in-memory PGlite (PGLITE_DIR=memory,
- * DATABASE_URL unset) and a consumer-group suffix unique to this run and launch, positioned at the
+ * DATABASE_URL unset; `--database-url postgres://…` gives every app that PostgreSQL instead) and a consumer-group suffix unique to this run and launch, positioned at the
  * end of the topics beforehand (a fresh group would otherwise read the shared topics' history and
  * the bench would measure that); the groups are deleted at the end. Kafka: KAFKA_BROKERS, or the
  * broker on 127.0.0.1:9092, else the local one is started (and then stopped). Only processes
@@ -62,6 +62,8 @@ const { values: args } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     /** Measure this build instead of the repository's dist/ (e.g. one of a clean checkout); implies --no-build. */
     dist: { type: 'string' },
+    /** PostgreSQL for every app instead of an in-memory PGlite each (as in docker/ and deploy/k8s). */
+    'database-url': { type: 'string' },
   },
 });
 const rounds = Number(args.rounds);
@@ -157,8 +159,9 @@ function spawnApp(app: string, port: number, env: Record<string, string>): Proc 
     KAFKA_BROKERS: brokers,
     KAFKA_CLIENT_ID: `${runTag}-${app}`,
   };
-  // The embedded database in memory for every app, and the monolith with every module.
+  // The embedded database in memory for every app unless --database-url, and the monolith with every module.
   delete childEnv['DATABASE_URL'];
+  if (args['database-url'] !== undefined) childEnv['DATABASE_URL'] = args['database-url'];
   delete childEnv['NURT_SERVICES'];
   let out = '';
   const spawnedAt = performance.now();

@@ -13,30 +13,17 @@ export interface AppProcess {
   exited(): Promise<number | null>;
 }
 
-/** Runs a built app (`node dist/apps/<app>/main.js`) as a user would, on the given port. */
-export function startBuiltApp(app: string, port: number, env: Record<string, string> = {}): AppProcess {
-  const child = spawn(process.execPath, [resolve(repoRoot, 'dist/apps', app, 'main.js')], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      // Apps started side by side must not share an embedded database folder, and their consumer
-      // groups must not take partitions (and offsets) from the real groups on a shared broker.
-      PGLITE_DIR: 'memory',
-      KAFKA_GROUP_SUFFIX: '-e2e',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export type ScriptProcess = Omit<AppProcess, 'url'>;
+
+/** Runs `node <script>` from the repository root with exactly `env`, collecting its output. */
+export function startScript(script: string, env: NodeJS.ProcessEnv): ScriptProcess {
+  const child = spawn(process.execPath, [script], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exit = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   return {
     child,
-    url: `http://127.0.0.1:${port}`,
     output: () => out,
     exited: () => exit,
     async stop(signal = 'SIGTERM') {
@@ -44,6 +31,22 @@ export function startBuiltApp(app: string, port: number, env: Record<string, str
       return exit;
     },
   };
+}
+
+/** Runs a built app (`node dist/apps/<app>/main.js`) as a user would, on the given port. */
+export function startBuiltApp(app: string, port: number, env: Record<string, string> = {}): AppProcess {
+  const script = startScript(resolve(repoRoot, 'dist/apps', app, 'main.js'), {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    // Apps started side by side must not share an embedded database folder, and their consumer
+    // groups must not take partitions (and offsets) from the real groups on a shared broker.
+    PGLITE_DIR: 'memory',
+    KAFKA_GROUP_SUFFIX: '-e2e',
+    ...env,
+  });
+  return { ...script, url: `http://127.0.0.1:${port}` };
 }
 
 /** Waits until GET path answers with `status` (any body). */
