@@ -1,4 +1,4 @@
-import { canConnect, freePort } from './support/net.js';
+import { canConnect, freePort, freePortRun } from './support/net.js';
 import { waitFor } from './support/wait.js';
 import { startScript, waitForHttp } from './support/process.js';
 
@@ -30,8 +30,8 @@ describe('npm start (tools/start.mjs)', () => {
 
 describe('npm run start:split (tools/split.mjs)', () => {
   it('runs every service and the gateway, serves the system through it, and stops them all on SIGTERM', async () => {
-    // Seven free ports in a row above a free one: base+1 … base+6 for the services.
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    // The services listen on base+1 … base+6.
+    const base = await freePortRun(6);
     const port = await freePort();
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -67,5 +67,5 @@ describe('npm run start:split (tools/split.mjs)', () => {
     }
     // Exit 0 means every child exited 0 after draining; and every port is free again.
     for (let p = base + 1; p <= base + 6; p++) expect(await canConnect('127.0.0.1', p)).toBe(false);
-  });
+  }, 200_000);
 });

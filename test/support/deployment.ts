@@ -1,5 +1,5 @@
 import { ConsumerGroups, SERVICES, Topics, type ServiceName } from '@nurt/contracts';
-import { freePort } from './net.js';
+import { freePort, freePortRun } from './net.js';
 import { startBuiltApp, waitForHttp, type AppProcess } from './process.js';
 import { startGroupAtEnd } from './kafka.js';
 
@@ -32,11 +32,17 @@ export interface DeploymentOptions {
 
 const GROUPS = [ConsumerGroups.AntiFraud, ConsumerGroups.Reporting, ConsumerGroups.Recommendation];
 
+/** Waits for /health/ready; fails at once, with the output, if the process exits meanwhile. */
 async function ready(app: AppProcess, timeoutMs = 120_000): Promise<void> {
+  const exited = app.exited().then((code) => {
+    throw new Error(`exited with ${code} before it was ready`);
+  });
   try {
-    await waitForHttp(`${app.url}/health/ready`, 200, timeoutMs);
+    await Promise.race([waitForHttp(`${app.url}/health/ready`, 200, timeoutMs), exited]);
   } catch (err: unknown) {
     throw new Error(`${String(err)}\n${app.output()}`, { cause: err });
+  } finally {
+    exited.catch(() => undefined);
   }
 }
 
@@ -71,8 +77,10 @@ async function startMonolith(env: Record<string, string>): Promise<Omit<Deployme
 }
 
 async function startSplit(env: Record<string, string>): Promise<Omit<Deployment, 'groupSuffix'>> {
-  const ports = new Map<ServiceName, number>();
-  for (const service of SERVICES) ports.set(service, await freePort());
+  // Ports below the ephemeral range, so that no client socket takes one while a service is
+  // stopped and restarted on it.
+  const base = await freePortRun(SERVICES.length + 1);
+  const ports = new Map<ServiceName, number>(SERVICES.map((service, i) => [service, base + 1 + i]));
   const processes = new Map<ServiceName, AppProcess>();
   const start = (service: ServiceName): AppProcess => {
     const app = startBuiltApp(service, ports.get(service) ?? 0, env);
@@ -80,7 +88,7 @@ async function startSplit(env: Record<string, string>): Promise<Omit<Deployment,
     return app;
   };
   SERVICES.forEach(start);
-  const gateway = startBuiltApp('gateway', await freePort(), {
+  const gateway = startBuiltApp('gateway', base + SERVICES.length + 1, {
     ...Object.fromEntries(SERVICES.map((s) => [`GATEWAY_${s.toUpperCase()}_URL`, `http://127.0.0.1:${ports.get(s)}`])),
     GATEWAY_UPSTREAM_TIMEOUT_MS: '10000',
   });

@@ -25,3 +25,25 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port whose next `count` ports are all free, for a launcher that takes a base
+ * (`NURT_SPLIT_BASE_PORT`). Drawn below Linux's ephemeral range (32768+), where client sockets
+ * (Kafka, PostgreSQL, HTTP) would otherwise take one of them at any moment.
+ */
+export async function freePortRun(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    const ports = Array.from({ length: count }, (_, i) => base + 1 + i);
+    if ((await Promise.all(ports.map(canListen))).every(Boolean)) return base;
+  }
+  throw new Error(`no run of ${count} free ports found between 20001 and 32000`);
+}
