@@ -18,6 +18,12 @@ export interface AppDefinition {
   readonly description?: string;
   /** Loaders of every env config the app's modules read, checked together before anything starts. */
   readonly config?: readonly (() => unknown)[];
+  /**
+   * The port when PORT is unset (default 3000). Each service has its own (SERVICE_SPECS in
+   * @nurt/contracts), so that `nest start <service>` for several services on one machine do not
+   * collide; containers set PORT.
+   */
+  readonly defaultPort?: number;
   /** Runs before the config check, e.g. to import only the modules an env variable selects. */
   readonly prepare?: () => Promise<void>;
   /**
@@ -118,8 +124,13 @@ function stopOnSignals(app: INestApplication, log: Logger): void {
 export async function runApp(def: AppDefinition): Promise<void> {
   try {
     await def.prepare?.();
-    checkConfig([() => loadConfig(HttpEnv), ...(def.config ?? [])]);
-    const env = loadConfig(HttpEnv);
+    const httpEnv = (): HttpEnv =>
+      loadConfig(
+        HttpEnv,
+        def.defaultPort === undefined ? process.env : { PORT: String(def.defaultPort), ...process.env },
+      );
+    checkConfig([httpEnv, ...(def.config ?? [])]);
+    const env = httpEnv();
     const app = await createHttpApp(def, env);
     const log = new Logger(def.name);
     stopOnSignals(app, log);
