@@ -16,9 +16,12 @@
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { EXAMPLE_CUSTOMER } from '@nurt/contracts';
 import { generateCustomers } from '@nurt/customers';
 import {
   killAll,
+  LOAD_OPTIONS,
+  loadArgs,
   markdownTable,
   root,
   ensureKafka,
@@ -31,39 +34,16 @@ import {
 
 const { values: args } = parseArgs({
   options: {
-    duration: { type: 'string', default: '20' },
-    rounds: { type: 'string', default: '4' },
-    warmup: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '64' },
+    ...LOAD_OPTIONS,
     customers: { type: 'string', default: '2000' },
     'database-url': { type: 'string' },
-    'no-build': { type: 'boolean', default: false },
   },
 });
-const duration = Number(args.duration);
-const rounds = Number(args.rounds);
-const warmup = Number(args.warmup);
-const connections = Number(args.connections);
+const { duration, rounds, warmup, connections } = loadArgs(args);
 const population = Number(args.customers);
-if (!(duration > 0 && duration <= 600 && connections > 0 && connections <= 1024 && warmup >= 0)) {
-  throw new Error('--duration must be 1..600 s, --connections 1..1024, --warmup ≥ 0');
-}
-if (!(Number.isInteger(rounds) && rounds >= 1 && duration / rounds >= 1)) {
-  throw new Error('--rounds must be an integer ≥ 1 with at least 1 s per slice');
-}
 if (!(Number.isInteger(population) && population >= 1 && population <= 1_000_000)) {
   throw new Error('--customers must be 1..1000000');
 }
-
-const ANNA = {
-  id: 1,
-  name: 'Anna',
-  email: 'anna@example.com',
-  city: 'Warsaw',
-  segment: 'premium',
-  createdAt: '2026-11-24T12:00:00.000Z',
-  updatedAt: '2026-11-24T12:00:00.000Z',
-};
 
 /** POSTs the generated customers; returns the ids the service gave them. */
 async function seed(server: Server, count: number): Promise<number[]> {
@@ -102,7 +82,7 @@ async function main(): Promise<void> {
     const bare = await startServer({
       label: 'bare Fastify, constant JSON',
       command: ['bench/lib/bare-server.mjs'],
-      env: { BENCH_ROUTE: '/customers/:id', BENCH_BODY: JSON.stringify(ANNA) },
+      env: { BENCH_ROUTE: '/customers/:id', BENCH_BODY: JSON.stringify(EXAMPLE_CUSTOMER) },
       readyPath: '/customers/1',
     });
     const services: { server: Server; ids: number[] }[] = [];

@@ -1,14 +1,6 @@
-import { parseCustomerEvent } from './customer.event.js';
+import { EXAMPLE_CUSTOMER, parseCustomerEvent } from './customer.event.js';
 
-const anna = {
-  id: 1,
-  name: 'Anna',
-  email: 'anna@example.com',
-  city: 'Warsaw',
-  segment: 'premium',
-  createdAt: '2026-11-24T12:00:00.000Z',
-  updatedAt: '2026-11-24T12:00:00.000Z',
-};
+const anna = EXAMPLE_CUSTOMER;
 
 describe('CustomerEvent', () => {
   it('accepts the state the customers service publishes', () => {

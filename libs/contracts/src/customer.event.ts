@@ -49,6 +49,20 @@ export class CustomerEvent {
   updatedAt!: string;
 }
 
+/**
+ * The lecture's first customer as the customers service publishes her: the one example behind the
+ * OpenAPI documents, the specs and the customers bench.
+ */
+export const EXAMPLE_CUSTOMER: Readonly<CustomerEvent> = {
+  id: 1,
+  name: 'Anna',
+  email: 'anna@example.com',
+  city: 'Warsaw',
+  segment: 'premium',
+  createdAt: '2026-11-24T12:00:00.000Z',
+  updatedAt: '2026-11-24T12:00:00.000Z',
+};
+
 /** Validates a `customers` record value (already JSON-parsed); a tombstone is handled by the caller. */
 export function parseCustomerEvent(input: unknown, options: ParseOptions = {}): Parsed<CustomerEvent> {
   return parseAs(CustomerEvent, input, options);

@@ -16,6 +16,7 @@ export {
   CUSTOMER_EVENT_TYPES,
   CUSTOMER_SEGMENTS,
   CustomerEvent,
+  EXAMPLE_CUSTOMER,
   parseCustomerEvent,
   type CustomerEventType,
   type CustomerSegment,

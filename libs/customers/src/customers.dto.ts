@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { CUSTOMER_SEGMENTS, CustomerEvent, type CustomerSegment } from '@nurt/contracts';
+import { CUSTOMER_SEGMENTS, CustomerEvent, EXAMPLE_CUSTOMER, type CustomerSegment } from '@nurt/contracts';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
@@ -141,13 +141,5 @@ export const Examples = {
     message: 'Invalid limit: limit must not be greater than 500',
     errors: [{ field: 'limit', message: 'limit must not be greater than 500' }],
   },
-  anna: {
-    id: 1,
-    name: 'Anna',
-    email: 'anna@example.com',
-    city: 'Warsaw',
-    segment: 'premium',
-    createdAt: '2026-11-24T12:00:00.000Z',
-    updatedAt: '2026-11-24T12:00:00.000Z',
-  },
+  anna: EXAMPLE_CUSTOMER,
 } as const;

@@ -1,15 +1,8 @@
+import { EXAMPLE_CUSTOMER } from '@nurt/contracts';
 import { parseCustomerRecord } from './customer-consumer.service.js';
 import type { IHeaders } from './kafkajs.js';
 
-const anna = {
-  id: 7,
-  name: 'Anna',
-  email: 'anna@example.com',
-  city: 'Warsaw',
-  segment: 'premium',
-  createdAt: '2026-11-24T12:00:00.000Z',
-  updatedAt: '2026-11-24T12:00:00.000Z',
-};
+const anna = { ...EXAMPLE_CUSTOMER, id: 7 };
 
 const rec = (key: string | null, eventType?: string): { key: Buffer | null; headers: IHeaders } => ({
   key: key === null ? null : Buffer.from(key),

@@ -1,5 +1,5 @@
 import { KafkaContext } from '@nestjs/microservices';
-import { ConsumerGroups, Topics } from '@nurt/contracts';
+import { ConsumerGroups, EXAMPLE_CUSTOMER, Topics } from '@nurt/contracts';
 import { CustomerConsumer } from './customer-consumer.service.js';
 import { DeadLetterHeaders, KafkaEventConsumer } from './event-consumer.service.js';
 import { brokerGroupId, loadKafkaEnv } from './kafka.config.js';
@@ -107,15 +107,7 @@ describe('KafkaEventConsumer dead letters', () => {
       loadKafkaEnv({ KAFKA_HANDLER_RETRIES: '1', KAFKA_HANDLER_BACKOFF_MS: '0' }),
     );
     const customers = new CustomerConsumer(consumer);
-    const value = JSON.stringify({
-      id: 7,
-      name: 'Anna',
-      email: 'anna@example.com',
-      city: 'Warsaw',
-      segment: 'premium',
-      createdAt: '2026-11-24T12:00:00.000Z',
-      updatedAt: '2026-11-24T12:00:00.000Z',
-    });
+    const value = JSON.stringify({ ...EXAMPLE_CUSTOMER, id: 7 });
     const outcome = await customers.consume(
       context(Topics.Customers, value, { 'event-type': 'created' }),
       ConsumerGroups.Recommendation,
