@@ -13,6 +13,8 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   killAll,
+  LOAD_OPTIONS,
+  loadArgs,
   markdownTable,
   root,
   slice as loadSlice,
@@ -22,22 +24,8 @@ import {
   type Slice,
 } from '../lib/harness.js';
 
-const { values: args } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '20' },
-    connections: { type: 'string', default: '64' },
-    warmup: { type: 'string', default: '3' },
-    rounds: { type: 'string', default: '4' },
-    'no-build': { type: 'boolean', default: false },
-  },
-});
-const duration = Number(args.duration);
-const connections = Number(args.connections);
-const warmup = Number(args.warmup);
-const rounds = Number(args.rounds);
-if (!(duration > 0 && connections > 0 && warmup >= 0 && Number.isInteger(rounds) && rounds >= 1)) {
-  throw new Error('--duration > 0, --connections > 0, --warmup ≥ 0, --rounds an integer ≥ 1');
-}
+const { values: args } = parseArgs({ options: LOAD_OPTIONS });
+const { duration, rounds, warmup, connections } = loadArgs(args);
 const QUERY = '/predict/?area=65&bedrooms=3&building_age=10';
 
 async function main(): Promise<void> {

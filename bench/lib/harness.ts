@@ -5,8 +5,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createConnection, createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { canConnect, freePort } from '../../test/support/net.js';
 
 export const root = resolve(import.meta.dirname, '../..');
 
@@ -58,35 +58,45 @@ export interface Slice {
   readonly failures: number;
 }
 
+/** The options every HTTP load bench takes (node:util parseArgs), with their defaults. */
+export const LOAD_OPTIONS = {
+  duration: { type: 'string', default: '20' },
+  rounds: { type: 'string', default: '4' },
+  warmup: { type: 'string', default: '3' },
+  connections: { type: 'string', default: '64' },
+  'no-build': { type: 'boolean', default: false },
+} as const;
+
+export interface LoadArgs {
+  /** Seconds of load per server, split over `rounds` interleaved slices. */
+  readonly duration: number;
+  readonly rounds: number;
+  readonly warmup: number;
+  readonly connections: number;
+}
+
+/** Checks the parsed LOAD_OPTIONS; a bad value throws naming the flag. */
+export function loadArgs(values: { duration: string; rounds: string; warmup: string; connections: string }): LoadArgs {
+  const duration = Number(values.duration);
+  const rounds = Number(values.rounds);
+  const warmup = Number(values.warmup);
+  const connections = Number(values.connections);
+  if (!(duration > 0 && duration <= 600 && connections > 0 && connections <= 1024 && warmup >= 0)) {
+    throw new Error('--duration must be 1..600 s, --connections 1..1024, --warmup ≥ 0');
+  }
+  if (!(Number.isInteger(rounds) && rounds >= 1 && duration / rounds >= 1)) {
+    throw new Error('--rounds must be an integer ≥ 1 with at least 1 s per slice');
+  }
+  return { duration, rounds, warmup, connections };
+}
+
 export const median = (xs: readonly number[]): number => {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 };
 
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = createConnection({ host, port });
-    const finish = (ok: boolean): void => {
-      socket.destroy();
-      done(ok);
-    };
-    socket.setTimeout(1000, () => finish(false));
-    socket.once('connect', () => finish(true));
-    socket.once('error', () => finish(false));
-  });
-}
+export { freePort };
 
 /**
  * Makes sure a broker answers for an app under test: the one in KAFKA_BROKERS or on 127.0.0.1:9092,

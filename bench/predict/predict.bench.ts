@@ -20,6 +20,8 @@ import { parseArgs } from 'node:util';
 import { loadPredictionEnv } from '@nurt/prediction';
 import {
   ensureKafka,
+  LOAD_OPTIONS,
+  loadArgs,
   killAll,
   median,
   root,
@@ -32,25 +34,12 @@ import {
 
 const { values: args } = parseArgs({
   options: {
-    duration: { type: 'string', default: '20' },
-    connections: { type: 'string', default: '64' },
-    warmup: { type: 'string', default: '3' },
-    rounds: { type: 'string', default: '4' },
+    ...LOAD_OPTIONS,
     app: { type: 'string', default: 'monolith' },
     sweep: { type: 'boolean', default: false },
-    'no-build': { type: 'boolean', default: false },
   },
 });
-const duration = Number(args.duration);
-const connections = Number(args.connections);
-const warmup = Number(args.warmup);
-const rounds = Number(args.rounds);
-if (!(duration > 0 && duration <= 600 && connections > 0 && connections <= 1024 && warmup >= 0)) {
-  throw new Error('--duration must be 1..600 s, --connections 1..1024, --warmup ≥ 0');
-}
-if (!(Number.isInteger(rounds) && rounds >= 1 && duration / rounds >= 1)) {
-  throw new Error('--rounds must be an integer ≥ 1 with at least 1 s per slice');
-}
+const { duration, rounds, warmup, connections } = loadArgs(args);
 if (args.app !== 'monolith' && args.app !== 'prediction') throw new Error('--app must be monolith or prediction');
 const QUERY = '/predict/?area=65&bedrooms=3&building_age=10';
 const defaults = loadPredictionEnv({});
