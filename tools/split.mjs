@@ -22,13 +22,14 @@ try {
 
 // One table for the services, their paths and their ports: libs/contracts, as built.
 const { SERVICES, SERVICE_SPECS } = await import(join(root, 'dist/libs/contracts/src/services.js'));
+const { gatewayUrlVariable } = await import(join(root, 'dist/libs/gateway/src/gateway.config.js'));
 
 const basePort = Number(process.env.NURT_SPLIT_BASE_PORT ?? 3000);
 const gatewayPort = process.env.PORT ?? '3000';
 const serviceHost = '127.0.0.1';
 const portOf = (service) => basePort + SERVICE_SPECS[service].splitPort - 3000;
 const upstreamEnv = Object.fromEntries(
-  SERVICES.map((s) => [`GATEWAY_${s.toUpperCase()}_URL`, `http://${serviceHost}:${portOf(s)}`]),
+  SERVICES.map((s) => [gatewayUrlVariable(s), `http://${serviceHost}:${portOf(s)}`]),
 );
 
 const COLOURS = [36, 33, 35, 32, 34, 91, 96];

@@ -1,4 +1,5 @@
 import { ConsumerGroups, SERVICES, Topics, type ServiceName } from '@nurt/contracts';
+import { gatewayUrlVariable } from '@nurt/gateway';
 import { freePort, freePortRun } from './net.js';
 import { startBuiltApp, waitForHttp, type AppProcess } from './process.js';
 import { startGroupAtEnd } from './kafka.js';
@@ -89,7 +90,7 @@ async function startSplit(env: Record<string, string>): Promise<Omit<Deployment,
   };
   SERVICES.forEach(start);
   const gateway = startBuiltApp('gateway', base + SERVICES.length + 1, {
-    ...Object.fromEntries(SERVICES.map((s) => [`GATEWAY_${s.toUpperCase()}_URL`, `http://127.0.0.1:${ports.get(s)}`])),
+    ...Object.fromEntries(SERVICES.map((s) => [gatewayUrlVariable(s), `http://127.0.0.1:${ports.get(s)}`])),
     GATEWAY_UPSTREAM_TIMEOUT_MS: '10000',
   });
   const get = (service: ServiceName): AppProcess => {

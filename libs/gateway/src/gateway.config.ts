@@ -34,14 +34,11 @@ export function loadGatewayEnv(env?: Env): GatewayEnv {
   return loadConfig(GatewayEnv, env);
 }
 
+/** The variable that holds a service's URL: GATEWAY_<SERVICE>_URL. */
+export function gatewayUrlVariable<S extends ServiceName>(service: S): `GATEWAY_${Uppercase<S>}_URL` {
+  return `GATEWAY_${service.toUpperCase() as Uppercase<S>}_URL`;
+}
+
 export function upstreams(env: GatewayEnv): Upstream[] {
-  const urls: Record<ServiceName, string> = {
-    customers: env.GATEWAY_CUSTOMERS_URL,
-    prediction: env.GATEWAY_PREDICTION_URL,
-    transactions: env.GATEWAY_TRANSACTIONS_URL,
-    fraud: env.GATEWAY_FRAUD_URL,
-    reporting: env.GATEWAY_REPORTING_URL,
-    recommendation: env.GATEWAY_RECOMMENDATION_URL,
-  };
-  return SERVICES.map((service) => ({ service, url: urls[service].replace(/\/+$/, '') }));
+  return SERVICES.map((service) => ({ service, url: env[gatewayUrlVariable(service)].replace(/\/+$/, '') }));
 }

@@ -1,4 +1,4 @@
-export { GatewayEnv, loadGatewayEnv, upstreams, type Upstream } from './gateway.config.js';
+export { GatewayEnv, gatewayUrlVariable, loadGatewayEnv, upstreams, type Upstream } from './gateway.config.js';
 export { GatewayDocs } from './gateway.docs.js';
 export { GatewayModule } from './gateway.module.js';
 export { GatewayProxy, proxyError } from './gateway.proxy.js';
