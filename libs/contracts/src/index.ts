@@ -22,11 +22,4 @@ export {
   type CustomerSegment,
 } from './customer.event.js';
 export { FRAUD_RULES, FraudAlertEvent, type FraudRule } from './fraud-alert.event.js';
-export {
-  isServiceName,
-  parseServiceList,
-  SERVICE_SPECS,
-  SERVICES,
-  type ServiceName,
-  type ServiceSpec,
-} from './services.js';
+export { SERVICE_SPECS, SERVICES, type ServiceName, type ServiceSpec } from './services.js';
