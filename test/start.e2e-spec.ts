@@ -9,18 +9,17 @@ describe('npm start (tools/start.mjs)', () => {
     // With the default broker, leave KAFKA_BROKERS unset so that start.mjs takes the path a newcomer's
     // `npm start` takes: tools/kafka start, which finds the broker running and reuses it.
     if (env.KAFKA_BROKERS === '127.0.0.1:9092') delete env.KAFKA_BROKERS;
-    const launcher = startScript('tools/start.mjs', env);
+    const launcher = startScript('tools/start.mjs', env, { group: true });
     const { child } = launcher;
     try {
-      await waitForHttp(`http://127.0.0.1:${port}/health`, 200, 120_000);
-      const body = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as {
+      const body = JSON.parse(await waitForHttp(`http://127.0.0.1:${port}/health`, 200, 120_000)) as {
         checks: { kafka: { status: string } };
       };
       expect(body.checks.kafka.status).toBe('up');
       child.kill('SIGTERM');
       expect(await launcher.exited()).toBe(0);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      launcher.killGroup();
     }
     if (!process.env.KAFKA_BROKERS || process.env.KAFKA_BROKERS === '127.0.0.1:9092') {
       expect(launcher.output()).toMatch(/kafka: (already running|reusing broker|broker ready)/);
@@ -42,11 +41,10 @@ describe('npm run start:split (tools/split.mjs)', () => {
       KAFKA_GROUP_SUFFIX: '-e2e-split',
     };
     if (env.KAFKA_BROKERS === '127.0.0.1:9092') delete env.KAFKA_BROKERS;
-    const launcher = startScript('tools/split.mjs', env);
+    const launcher = startScript('tools/split.mjs', env, { group: true });
     const { child } = launcher;
     try {
-      await waitForHttp(`http://127.0.0.1:${port}/health`, 200, 150_000);
-      const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as {
+      const health = JSON.parse(await waitForHttp(`http://127.0.0.1:${port}/health`, 200, 150_000)) as {
         checks: Record<string, { status: string; url: string }>;
       };
       expect(Object.keys(health.checks).sort()).toEqual(
@@ -63,7 +61,7 @@ describe('npm run start:split (tools/split.mjs)', () => {
     } catch (err: unknown) {
       throw new Error(`${String(err)}\n${launcher.output()}`, { cause: err });
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      launcher.killGroup();
     }
     // Exit 0 means every child exited 0 after draining; and every port is free again.
     for (let p = base + 1; p <= base + 6; p++) expect(await canConnect('127.0.0.1', p)).toBe(false);

@@ -13,11 +13,25 @@ export interface AppProcess {
   exited(): Promise<number | null>;
 }
 
-export type ScriptProcess = Omit<AppProcess, 'url'>;
+export interface ScriptProcess extends Omit<AppProcess, 'url'> {
+  /**
+   * Launchers only (`group: true`): SIGKILLs the script and every process it started, so that a
+   * failed test leaves no orphan holding the broker's groups, a port, or Jest's output pipes.
+   */
+  killGroup(): void;
+}
 
-/** Runs `node <script>` from the repository root with exactly `env`, collecting its output. */
-export function startScript(script: string, env: NodeJS.ProcessEnv): ScriptProcess {
-  const child = spawn(process.execPath, [script], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs `node <script>` from the repository root with exactly `env`, collecting its output. With
+ * `group`, the script leads a process group of its own (a launcher such as tools/start.mjs).
+ */
+export function startScript(script: string, env: NodeJS.ProcessEnv, options: { group?: boolean } = {}): ScriptProcess {
+  const child = spawn(process.execPath, [script], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.group === true,
+  });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -29,6 +43,14 @@ export function startScript(script: string, env: NodeJS.ProcessEnv): ScriptProce
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exit;
+    },
+    killGroup() {
+      if (options.group !== true || child.pid === undefined) throw new Error('killGroup needs { group: true }');
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
     },
   };
 }
@@ -49,17 +71,25 @@ export function startBuiltApp(app: string, port: number, env: Record<string, str
   return { ...script, url: `http://127.0.0.1:${port}` };
 }
 
-/** Waits until GET path answers with `status` (any body). */
-export async function waitForHttp(url: string, status = 200, timeoutMs = 60_000): Promise<void> {
+/**
+ * Waits until GET `url` answers with `status` and returns that response's body, so that a test
+ * checks the very answer it waited for (health can change between two requests).
+ */
+export async function waitForHttp(url: string, status = 200, timeoutMs = 60_000): Promise<string> {
+  let body = '';
   await waitFor(
     `${url} to answer ${status}`,
     async () => {
       try {
-        return (await fetch(url)).status === status;
+        const res = await fetch(url);
+        if (res.status !== status) return false;
+        body = await res.text();
+        return true;
       } catch {
         return false;
       }
     },
     timeoutMs,
   );
+  return body;
 }
