@@ -1,10 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConsumerGroups, CUSTOMER_EVENT_TYPE_HEADER, Topics } from '@nurt/contracts';
 import { DeadLetterHeaders, loadKafkaEnv, tailTopic, type TailedRecord, type TopicTail } from '@nurt/kafka';
-import { RecommendationModule, type ProfileDto } from '@nurt/recommendation';
+import type { ProfileDto } from '@nurt/recommendation';
+import { recommendation } from '../apps/services/recommendation.js';
 import { createScratchDatabase, type ScratchDatabase } from './support/databases.js';
 import { groupLag, plainKafka, startGroupAtEnd } from './support/kafka.js';
-import { getJson, seedGroups, startPipelineApp } from './support/pipeline.js';
+import { getJson, startServiceApp } from './support/pipeline.js';
 import { runId, waitFor } from './support/wait.js';
 
 const run = runId();
@@ -65,13 +66,11 @@ describe('customers topic: bad records are dead-lettered, good ones applied (rea
 
   beforeAll(async () => {
     scratch = await createScratchDatabase('nurt_customers_dlq');
-    await seedGroups([GROUP], suffix, [Topics.Transactions, Topics.Customers]);
     await watch(Topics.CustomersDlq, customerLetters);
     await watch(Topics.TransactionsDlq, transactionLetters);
-    ({ app, url } = await startPipelineApp({
+    ({ app, url } = await startServiceApp({
       name: `customers-dlq-${run}`,
-      features: [RecommendationModule],
-      groups: [GROUP],
+      services: [recommendation],
       groupSuffix: suffix,
       databaseUrl: scratch.url,
     }));

@@ -1,11 +1,10 @@
-import { Controller, type INestApplication } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
-import { groupTransport, parseTransaction, TOPIC_SPECS, Topics, topicSpec } from '@nurt/contracts';
-import { connectConsumerGroups, KAFKA_CLIENT, KafkaModule, KafkaProducer, TopicBootstrap } from '@nurt/kafka';
-import { ObservabilityModule } from '@nurt/observability';
+import type { INestApplication, Type } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { TOPIC_SPECS, Topics, topicSpec, TransactionsTopic, type Transaction } from '@nurt/contracts';
+import { KAFKA_CLIENT, KafkaProducer, OnBatch, Projection, TopicBootstrap, type RecordBatch } from '@nurt/kafka';
+import type { ServiceDefinition } from '@nurt/runtime';
 import type { Kafka } from 'kafkajs';
+import { startServiceApp } from './support/pipeline.js';
 import { runId, sleep, waitFor } from './support/wait.js';
 
 const run = runId();
@@ -15,49 +14,48 @@ const RESUME_GROUP = `it-${run}-resume`;
 
 /** What each test group received, in arrival order: transaction ids. */
 const received = new Map<string, string[]>();
-function record(group: string, value: unknown): void {
-  const parsed = parseTransaction(value, { timestamp: new Date() });
-  if (!parsed.ok || !parsed.value.id.startsWith(run)) return;
-  received.set(group, [...(received.get(group) ?? []), parsed.value.id]);
+function record(batch: RecordBatch<Transaction>): void {
+  const ids = batch.records.map((r) => r.value.id).filter((id) => id.startsWith(run));
+  received.set(batch.group, [...(received.get(batch.group) ?? []), ...ids]);
 }
 const seen = (group: string, prefix: string): string[] =>
   (received.get(group) ?? []).filter((id) => id.startsWith(prefix));
 
-@Controller()
-class FraudHandler {
-  @EventPattern(Topics.Transactions, groupTransport(FRAUD_GROUP))
-  handle(@Payload() value: unknown): void {
-    record(FRAUD_GROUP, value);
+@Projection(FRAUD_GROUP)
+class FraudProbe {
+  @OnBatch(TransactionsTopic)
+  handle(@Payload() batch: RecordBatch<Transaction>): void {
+    record(batch);
   }
 }
 
-@Controller()
-class ReportingHandler {
-  @EventPattern(Topics.Transactions, groupTransport(REPORTING_GROUP))
-  handle(@Payload() value: unknown): void {
-    record(REPORTING_GROUP, value);
+@Projection(REPORTING_GROUP)
+class ReportingProbe {
+  @OnBatch(TransactionsTopic)
+  handle(@Payload() batch: RecordBatch<Transaction>): void {
+    record(batch);
   }
 }
 
-@Controller()
-class ResumeHandler {
-  @EventPattern(Topics.Transactions, groupTransport(RESUME_GROUP))
-  handle(@Payload() value: unknown): void {
-    record(RESUME_GROUP, value);
+@Projection(RESUME_GROUP)
+class ResumeProbe {
+  @OnBatch(TransactionsTopic)
+  handle(@Payload() batch: RecordBatch<Transaction>): void {
+    record(batch);
   }
 }
 
-async function startApp(controllers: (new () => unknown)[], groups: string[]): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [ObservabilityModule.forRoot({ app: 'kafka-it' }), KafkaModule.forRoot({ clientId: `it-${run}` })],
-    controllers,
-  }).compile();
-  const app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: ['error', 'warn'] });
-  await app.init();
-  await connectConsumerGroups(
-    app,
-    groups.map((groupId) => ({ groupId })),
-  );
+const probes = (...projections: Type[]): ServiceDefinition => ({
+  name: 'probes',
+  description: 'test groups',
+  modules: () => [],
+  projections,
+  kafka: true,
+  database: false,
+});
+
+async function startApp(service: ServiceDefinition, keepOffsets = false): Promise<INestApplication> {
+  const { app } = await startServiceApp({ name: `kafka-it-${run}`, services: [service], groupSuffix: '', keepOffsets });
   return app;
 }
 
@@ -70,7 +68,7 @@ describe('Kafka foundation (real broker)', () => {
   let producer: KafkaProducer;
 
   beforeAll(async () => {
-    app = await startApp([FraudHandler, ReportingHandler], [FRAUD_GROUP, REPORTING_GROUP]);
+    app = await startApp(probes(FraudProbe, ReportingProbe));
     producer = app.get(KafkaProducer);
   });
 
@@ -170,7 +168,7 @@ describe('Kafka foundation (real broker)', () => {
     const first = Array.from({ length: 5 }, (_, i) => `${run}-resume-a${i}`);
     const second = Array.from({ length: 5 }, (_, i) => `${run}-resume-b${i}`);
 
-    let worker = await startApp([ResumeHandler], [RESUME_GROUP]);
+    let worker = await startApp(probes(ResumeProbe));
     await producer.sendBatch(
       first.map((id, i) => ({ topic: Topics.Transactions, key: `store-${i % 3}`, value: tx(id) })),
     );
@@ -181,7 +179,7 @@ describe('Kafka foundation (real broker)', () => {
     await producer.sendBatch(
       second.map((id, i) => ({ topic: Topics.Transactions, key: `store-${i % 3}`, value: tx(id) })),
     );
-    worker = await startApp([ResumeHandler], [RESUME_GROUP]);
+    worker = await startApp(probes(ResumeProbe), true);
     try {
       await waitFor(
         'the second batch',

@@ -1,18 +1,20 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConsumerGroups, CUSTOMER_EVENT_TYPE_HEADER, Topics } from '@nurt/contracts';
+import { CUSTOMER_EVENT_TYPE_HEADER, Topics } from '@nurt/contracts';
 import { DATABASE, type Database } from '@nurt/database';
-import { FraudModule, type AlertsDto } from '@nurt/fraud';
+import type { AlertsDto } from '@nurt/fraud';
 import { KafkaProducer, loadKafkaEnv, tailTopic, type TailedRecord, type TopicTail } from '@nurt/kafka';
-import { RecommendationModule, type ProfileDto, type RecommendationsDto } from '@nurt/recommendation';
-import { ReportingModule, type SalesReportDto } from '@nurt/reporting';
+import type { ProfileDto, RecommendationsDto } from '@nurt/recommendation';
+import type { SalesReportDto } from '@nurt/reporting';
+import { fraud } from '../apps/services/fraud.js';
+import { recommendation } from '../apps/services/recommendation.js';
+import { reporting } from '../apps/services/reporting.js';
 import { createScratchDatabase, type ScratchDatabase } from './support/databases.js';
 import { startGroupAtEnd } from './support/kafka.js';
-import { getJson, makeTransactions, runStores, seedGroups, startPipelineApp } from './support/pipeline.js';
+import { getJson, makeTransactions, runStores, startServiceApp } from './support/pipeline.js';
 import { runId, sleep, waitFor } from './support/wait.js';
 
 const run = runId();
 const suffix = `-it-${run}`;
-const GROUPS = [ConsumerGroups.Reporting, ConsumerGroups.AntiFraud, ConsumerGroups.Recommendation];
 const stores = runStores(run, 12);
 const N = 240;
 const txs = makeTransactions(run, N, stores, 30);
@@ -44,7 +46,6 @@ describe('pipeline: consumer groups build their views from one log (real broker,
 
   beforeAll(async () => {
     scratch = await createScratchDatabase('nurt_pipeline');
-    await seedGroups(GROUPS, suffix, [Topics.Transactions, Topics.Customers]);
     await startGroupAtEnd(`alerts-${run}`, Topics.FraudAlerts);
     alertTail = await tailTopic(loadKafkaEnv(), {
       topic: Topics.FraudAlerts,
@@ -53,10 +54,9 @@ describe('pipeline: consumer groups build their views from one log (real broker,
         if (r.key?.startsWith(run)) published.push(r);
       },
     });
-    ({ app, url } = await startPipelineApp({
+    ({ app, url } = await startServiceApp({
       name: `pipeline-${run}`,
-      features: [ReportingModule, FraudModule, RecommendationModule],
-      groups: GROUPS,
+      services: [reporting, fraud, recommendation],
       groupSuffix: suffix,
       databaseUrl: scratch.url,
     }));

@@ -1,57 +1,59 @@
-import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
-import { Topics, type Transaction } from '@nurt/contracts';
-import { DatabaseModule, loadDatabaseEnv } from '@nurt/database';
-import { connectConsumerGroups, KafkaModule, loadKafkaEnv } from '@nurt/kafka';
-import { ObservabilityModule } from '@nurt/observability';
-import { createValidationPipe } from '@nurt/runtime';
+import type { Transaction } from '@nurt/contracts';
+import { projectionGroups, startProjections } from '@nurt/kafka';
+import { composeServices, createValidationPipe, type ServiceDefinition } from '@nurt/runtime';
 import { startGroupAtEnd } from './kafka.js';
 
-export interface PipelineAppOptions {
+export interface ServiceAppOptions {
   readonly name: string;
-  readonly features: readonly (Type | DynamicModule)[];
-  /** Consumer groups to run (ids from @nurt/contracts); the suffix keeps them apart from other runs. */
-  readonly groups: readonly string[];
+  /** Composed as the apps compose them (apps/services/*.ts, or a test's own definition). */
+  readonly services: readonly ServiceDefinition[];
+  /** Appended to every consumer group id, which is first positioned at the end of its topics. */
   readonly groupSuffix: string;
-  readonly databaseUrl: string;
+  /** PostgreSQL; without it, an in-memory PGlite. */
+  readonly databaseUrl?: string;
   readonly env?: Record<string, string>;
+  /** Leave the groups where they are (a restarted worker resumes from its committed offsets). */
+  readonly keepOffsets?: boolean;
 }
 
 /**
- * A Nest app with the given feature modules and consumer groups, listening on a free port,
- * built the way apps/* are composed (feature modules + Kafka + database roots).
+ * The given services in one Nest app, as `runApp` builds it (same composition, same validation),
+ * minus Swagger UI (its static files cannot load under jest's ESM VM; the e2e of the built apps
+ * covers /docs): listening on a free port, then its consumer groups started.
  */
-export async function startPipelineApp(
-  options: PipelineAppOptions,
+export async function startServiceApp(
+  options: ServiceAppOptions,
 ): Promise<{ app: NestFastifyApplication; url: string }> {
-  const env = { ...process.env, KAFKA_GROUP_SUFFIX: options.groupSuffix, ...options.env };
-  @Module({
-    imports: [
-      ObservabilityModule.forRoot({ app: options.name }),
-      KafkaModule.forRoot({ clientId: options.name, env: loadKafkaEnv(env) }),
-      DatabaseModule.forRoot({ app: options.name, env: loadDatabaseEnv({ DATABASE_URL: options.databaseUrl }) }),
-      ...options.features,
-    ],
-  })
-  class PipelineTestModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [PipelineTestModule] }).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
-    logger: ['error', 'warn'],
-  });
+  const env = {
+    ...process.env,
+    KAFKA_GROUP_SUFFIX: options.groupSuffix,
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : { DATABASE_URL: '', PGLITE_DIR: 'memory' }),
+    ...options.env,
+  };
+  const composition = composeServices(options.name, options.services, { env });
+  if (!options.keepOffsets) await positionGroupsAtEnd(options.services, options.groupSuffix);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    composition.module,
+    new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true } }),
+    { logger: ['error', 'warn'] },
+  );
   app.useGlobalPipes(createValidationPipe());
   await app.init();
-  await connectConsumerGroups(
-    app,
-    options.groups.map((groupId) => ({ groupId })),
-  );
   await app.listen(0, '127.0.0.1');
+  await startProjections(app, composition.projections);
   return { app, url: await app.getUrl() };
 }
 
-/** Seeds every group of this run at the end of the topics it reads, before any of them starts. */
-export async function seedGroups(groups: readonly string[], suffix: string, topics: readonly string[]): Promise<void> {
-  for (const g of groups) for (const t of topics) await startGroupAtEnd(`${g}${suffix}`, t);
+/**
+ * Positions every consumer group of `services` (plus `suffix`) at the end of each topic it reads,
+ * before any of them starts, so that a test's groups see only what the test produces.
+ */
+export async function positionGroupsAtEnd(services: readonly ServiceDefinition[], suffix: string): Promise<void> {
+  for (const { group, contracts } of projectionGroups(services.flatMap((s) => s.projections ?? []))) {
+    for (const { topic } of contracts) await startGroupAtEnd(`${group}${suffix}`, topic);
+  }
 }
 
 export async function getJson<T>(url: string): Promise<T> {
@@ -78,5 +80,3 @@ export function makeTransactions(run: string, n: number, stores: readonly string
     occurredAt: new Date(Date.UTC(2026, 10, 24, 12, 0, 0) + i * 1000).toISOString(),
   }));
 }
-
-export const TransactionsTopic = Topics.Transactions;

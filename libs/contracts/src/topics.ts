@@ -24,7 +24,9 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     name: Topics.Transactions,
     partitions: 6,
     replicationFactor: 3,
-    config: { 'retention.ms': String(7 * DAY_MS), 'cleanup.policy': 'delete' },
+    // Kafka deletes whole segments once their newest record is past retention; a segment rolled
+    // daily bounds how long a record can outlive its 7 days (see redeliverableForMs).
+    config: { 'retention.ms': String(7 * DAY_MS), 'segment.ms': String(DAY_MS), 'cleanup.policy': 'delete' },
   },
   {
     // Dead letters are kept longer than their source so that an operator has time to replay them.
@@ -63,4 +65,17 @@ export function topicSpec(name: TopicName): TopicSpec {
   const spec = TOPIC_SPECS.find((s) => s.name === name);
   if (!spec) throw new Error(`No topic spec for ${name}`);
   return spec;
+}
+
+/**
+ * How long after it was written a record of a `delete` topic may still be delivered (a group reset
+ * to the earliest offset replays it): its retention, plus up to one segment that holds records
+ * past retention until it rolls, plus a day for the broker's retention check to run. Consumers
+ * keep what they need to recognise a redelivery (the ids they applied) at least this long.
+ */
+export function redeliverableForMs(spec: TopicSpec): number {
+  const retention = Number(spec.config['retention.ms']);
+  const segment = Number(spec.config['segment.ms'] ?? 7 * DAY_MS);
+  if (!(retention > 0)) throw new Error(`${spec.name} has no finite retention.ms`);
+  return retention + segment + DAY_MS;
 }

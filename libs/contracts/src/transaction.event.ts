@@ -11,7 +11,9 @@ import {
   Matches,
   Max,
 } from 'class-validator';
-import { parseAs, type Parsed, type ParseOptions } from './validation.js';
+import type { TopicContract } from './topic-contract.js';
+import { Topics } from './topics.js';
+import { MaxDecimalPlaces, parseAs, type Parsed, type ParseOptions } from './validation.js';
 
 export const TRANSACTION_TYPES = ['purchase', 'refund', 'withdrawal'] as const;
 export type TransactionType = (typeof TRANSACTION_TYPES)[number];
@@ -32,7 +34,8 @@ export class TransactionEvent {
   id!: string;
 
   @ApiProperty({ example: 1250.0, description: 'Positive amount with at most 2 decimal places.' })
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @MaxDecimalPlaces(2)
   @IsPositive()
   @Max(1_000_000_000)
   amount!: number;
@@ -83,3 +86,14 @@ export function parseTransaction(
     value: { ...rest, occurredAt: occurredAt ?? defaults.timestamp.toISOString() },
   };
 }
+
+/**
+ * The `transactions` topic as every consumer group reads it. A transaction without `customerId`
+ * is valid: every group applies its id once like any other (reporting counts it), and the groups
+ * that work per customer (anti-fraud, recommendation) have no customer to score or profile.
+ */
+export const TransactionsTopic: TopicContract<Transaction> = {
+  topic: Topics.Transactions,
+  deadLetterTopic: Topics.TransactionsDlq,
+  parse: (value, { timestamp }) => parseTransaction(value, { timestamp }),
+};

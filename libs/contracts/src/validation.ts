@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
+import { registerDecorator, validateSync, type ValidationError, type ValidationOptions } from 'class-validator';
 
 /** One broken rule on one field, as reported to a REST client or written to a dead-letter header. */
 export interface FieldError {
@@ -10,6 +10,24 @@ export interface FieldError {
 export type Parsed<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: FieldError[] };
 
+/** The body of every 400 nurt sends: which field broke which rule. */
+export interface ValidationErrorBody {
+  readonly statusCode: 400;
+  readonly error: 'Bad Request';
+  readonly message: string;
+  readonly errors: readonly FieldError[];
+}
+
+export function validationErrorBody(errors: readonly FieldError[]): ValidationErrorBody {
+  const fields = [...new Set(errors.map((e) => e.field))];
+  return {
+    statusCode: 400,
+    error: 'Bad Request',
+    message: `Invalid ${fields.join(', ')}: ${errors.map((e) => e.message).join('; ')}`,
+    errors,
+  };
+}
+
 export function flattenValidationErrors(errors: readonly ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((e) => {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
@@ -18,21 +36,91 @@ export function flattenValidationErrors(errors: readonly ValidationError[], pref
   });
 }
 
+/** The errors with their fields under `prefix` (`transactions.3.amount` for item 3 of a batch). */
+export function prefixErrors(errors: readonly FieldError[], prefix: string): FieldError[] {
+  return errors.map((e) => ({ field: e.field === '$' ? prefix : `${prefix}.${e.field}`, message: e.message }));
+}
+
 export interface ParseOptions {
   /** Reject fields the class does not declare (REST input) instead of dropping them (events, for forward compatibility). */
   readonly rejectUnknown?: boolean;
 }
 
-/** Turns untrusted input into a validated instance of `cls`, or the list of what is wrong with it. */
+/**
+ * Events and request bodies are flat; deeper input is refused before class-transformer walks it,
+ * which recurses once per level and overflows the stack a few thousand levels down.
+ */
+export const MAX_INPUT_DEPTH = 32;
+
+/** The path to the first value nested deeper than `max` levels, or undefined. Iterative: any depth is safe. */
+function tooDeep(input: object, max: number): string | undefined {
+  const stack: { value: unknown; depth: number; path: string }[] = [{ value: input, depth: 0, path: '' }];
+  while (stack.length > 0) {
+    const { value, depth, path } = stack.pop() as { value: unknown; depth: number; path: string };
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= max) return path || '$';
+    for (const [key, child] of Object.entries(value)) {
+      if (typeof child === 'object' && child !== null) {
+        stack.push({ value: child, depth: depth + 1, path: path ? `${path}.${key}` : key });
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Turns untrusted input into a validated instance of `cls`, or the list of what is wrong with it.
+ * Never throws: whatever the input, the answer names what was wrong.
+ */
 export function parseAs<T extends object>(cls: new () => T, input: unknown, options: ParseOptions = {}): Parsed<T> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, errors: [{ field: '$', message: 'must be a JSON object' }] };
   }
-  const value = plainToInstance(cls, input, { exposeDefaultValues: true });
-  const errors = validateSync(value, {
-    whitelist: true,
-    forbidNonWhitelisted: options.rejectUnknown ?? false,
-    forbidUnknownValues: true,
-  });
-  return errors.length > 0 ? { ok: false, errors: flattenValidationErrors(errors) } : { ok: true, value };
+  const deep = tooDeep(input, MAX_INPUT_DEPTH);
+  if (deep !== undefined) {
+    const field = deep.split('.')[0] ?? '$';
+    return { ok: false, errors: [{ field, message: `nested deeper than ${MAX_INPUT_DEPTH} levels` }] };
+  }
+  try {
+    const value = plainToInstance(cls, input, { exposeDefaultValues: true });
+    const errors = validateSync(value, {
+      whitelist: true,
+      forbidNonWhitelisted: options.rejectUnknown ?? false,
+      forbidUnknownValues: true,
+    });
+    return errors.length > 0 ? { ok: false, errors: flattenValidationErrors(errors) } : { ok: true, value };
+  } catch (err: unknown) {
+    // A rule that throws is a bug in a rule, but the input that made it throw is still bad input.
+    return {
+      ok: false,
+      errors: [{ field: '$', message: `could not be validated: ${err instanceof Error ? err.message : String(err)}` }],
+    };
+  }
+}
+
+/**
+ * How many decimal places a number has as JavaScript writes it: 1250.5 → 1, 1e-7 → 7, 1e21 → 0.
+ * (class-validator's own maxDecimalPlaces throws a TypeError on exponent notation.)
+ */
+export function decimalPlaces(n: number): number {
+  const [mantissa = '', exponent = '0'] = String(n).toLowerCase().split('e');
+  const fraction = mantissa.split('.')[1]?.length ?? 0;
+  return Math.max(0, fraction - Number(exponent));
+}
+
+/** A finite number with at most `places` decimal places (money: 2). */
+export function MaxDecimalPlaces(places: number, options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'maxDecimalPlaces',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      constraints: [places],
+      options: { message: `$property must have at most ${places} decimal places`, ...options },
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'number' && Number.isFinite(value) && decimalPlaces(value) <= places,
+      },
+    });
+  };
 }

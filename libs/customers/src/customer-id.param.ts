@@ -1,5 +1,5 @@
 import { BadRequestException, createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { validationErrorBody } from '@nurt/runtime';
+import { validationErrorBody } from '@nurt/contracts';
 
 const ID = /^[1-9][0-9]{0,15}$/;
 

@@ -1,4 +1,4 @@
-import type { CustomerEventType, CustomerSegment } from '@nurt/contracts';
+import type { CustomerSegment } from '@nurt/contracts';
 
 /** A customer as stored and served; the same shape as CustomerEvent on the `customers` topic. */
 export interface Customer {
@@ -26,13 +26,6 @@ export interface CustomerFilter {
   /** Only customers with a greater id (keyset pagination). */
   readonly afterId?: number;
   readonly limit: number;
-}
-
-/** One change waiting in the outbox: a state to publish, or a tombstone when `customer` is null. */
-export interface OutboxEntry {
-  readonly customerId: number;
-  readonly type: CustomerEventType;
-  readonly customer: Customer | null;
 }
 
 export class CustomerNotFoundError extends Error {

@@ -1,13 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CustomerEventType, CustomerSegment } from '@nurt/contracts';
-import { DATABASE, PgErrorCodes, pgErrorCode, type Database, type Queryable } from '@nurt/database';
 import {
-  EmailTakenError,
-  type Customer,
-  type CustomerFilter,
-  type CustomerInput,
-  type OutboxEntry,
-} from './customer.js';
+  CUSTOMER_EVENT_TYPE_HEADER,
+  Topics,
+  type CustomerEvent,
+  type CustomerEventType,
+  type CustomerSegment,
+} from '@nurt/contracts';
+import { DATABASE, PgErrorCodes, pgErrorCode, type Database, type Queryable } from '@nurt/database';
+import type { OutboxSource, ProduceRecord } from '@nurt/kafka';
+import { EmailTakenError, type Customer, type CustomerFilter, type CustomerInput } from './customer.js';
+import type { CustomersEnv } from './customers.config.js';
+import { CUSTOMERS_ENV } from './customers.constants.js';
 
 interface CustomerRow {
   id: string;
@@ -31,6 +34,19 @@ const COLUMNS = 'id, name, email, city, segment, created_at, updated_at';
 /** Only one relay publishes at a time per database, so that the outbox goes out in order. */
 const OUTBOX_LOCK = 0x6e_75_72_74; // "nurt"
 
+/** The value on the topic, fields in contract order (jsonb does not keep the order they were written in). */
+function toEvent(c: Customer): CustomerEvent {
+  return {
+    id: c.id,
+    name: c.name,
+    email: c.email,
+    city: c.city,
+    segment: c.segment,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+  };
+}
+
 function toCustomer(row: CustomerRow): Customer {
   return {
     id: Number(row.id),
@@ -45,8 +61,11 @@ function toCustomer(row: CustomerRow): Customer {
 
 /** Every SQL statement of the customers service: the customers table and its outbox. */
 @Injectable()
-export class CustomersRepository {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+export class CustomersRepository implements OutboxSource {
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(CUSTOMERS_ENV) private readonly env: CustomersEnv,
+  ) {}
 
   async findById(id: number): Promise<Customer | null> {
     const [row] = await this.db.query<CustomerRow>(`SELECT ${COLUMNS} FROM customers.customers WHERE id = $1`, [id]);
@@ -132,12 +151,11 @@ export class CustomersRepository {
     return row?.is_called ?? false;
   }
 
-  /**
-   * Hands the oldest unpublished changes to `publish` and marks them sent once it resolves; returns
-   * how many went out, or null when another relay is at work. If `publish` throws, nothing is
-   * marked and the same rows come back next time. The caller runs one call at a time.
-   */
-  async publishPending(limit: number, publish: (entries: OutboxEntry[]) => Promise<void>): Promise<number | null> {
+  /** The outbox as the relay reads it: each change keyed by customer id, a tombstone for a delete. */
+  async publishPending(
+    limit: number,
+    publish: (records: readonly ProduceRecord<unknown>[]) => Promise<void>,
+  ): Promise<number | null> {
     // PGlite belongs to this one process, and a transaction would stop every other query for as
     // long as Kafka takes to answer (seconds when it is down): no lock is needed, so none is held.
     if (this.db.kind === 'pglite') return this.publishBatch(this.db, limit, publish);
@@ -154,7 +172,7 @@ export class CustomersRepository {
   private async publishBatch(
     q: Queryable,
     limit: number,
-    publish: (entries: OutboxEntry[]) => Promise<void>,
+    publish: (records: readonly ProduceRecord<unknown>[]) => Promise<void>,
   ): Promise<number> {
     const rows = await q.query<OutboxRow>(
       `SELECT id, customer_id, event_type, payload FROM customers.outbox
@@ -162,7 +180,14 @@ export class CustomersRepository {
       [limit],
     );
     if (rows.length === 0) return 0;
-    await publish(rows.map((r) => ({ customerId: Number(r.customer_id), type: r.event_type, customer: r.payload })));
+    await publish(
+      rows.map((r) => ({
+        topic: Topics.Customers,
+        key: String(r.customer_id),
+        value: r.payload === null ? null : toEvent(r.payload),
+        headers: { [CUSTOMER_EVENT_TYPE_HEADER]: r.event_type },
+      })),
+    );
     await q.query('UPDATE customers.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
     return rows.length;
   }
@@ -174,13 +199,11 @@ export class CustomersRepository {
     return Number(row?.n ?? 0);
   }
 
-  /** Deletes published rows older than `hours`; returns how many. */
-  async pruneSent(hours: number): Promise<number> {
-    const rows = await this.db.query<{ id: string }>(
-      `DELETE FROM customers.outbox WHERE sent_at < now() - make_interval(hours => $1) RETURNING id`,
-      [hours],
-    );
-    return rows.length;
+  /** Deletes published rows older than CUSTOMERS_OUTBOX_RETENTION_HOURS. */
+  async prunePublished(): Promise<void> {
+    await this.db.query(`DELETE FROM customers.outbox WHERE sent_at < now() - make_interval(hours => $1)`, [
+      this.env.CUSTOMERS_OUTBOX_RETENTION_HOURS,
+    ]);
   }
 
   private async enqueue(tx: Queryable, customerId: number, type: CustomerEventType, customer: Customer | null) {

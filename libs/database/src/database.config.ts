@@ -21,6 +21,14 @@ export class DatabaseEnv {
   @IsOptional()
   @IsString()
   PGLITE_DIR?: string;
+
+  /** How often tables that grow with every event (applied ids, history) are pruned to their retention. */
+  @Expose()
+  @ToNumber()
+  @IsInt()
+  @Min(1000)
+  @Max(86_400_000)
+  DATABASE_PRUNE_INTERVAL_MS = 3_600_000;
 }
 
 export function loadDatabaseEnv(env?: Env): DatabaseEnv {

@@ -15,6 +15,7 @@ import { loadDatabaseEnv, type DatabaseEnv } from './database.config.js';
 import { migrate, type SchemaMigrations } from './migrations.js';
 import { PgliteDatabase } from './pglite.database.js';
 import { PostgresDatabase } from './postgres.database.js';
+import { DATABASE_HANDLE, PRUNE_INTERVAL, RetentionSchedule } from './retention.js';
 
 /** Inject with `@Inject(DATABASE) db: Database`. */
 export const DATABASE = Symbol('nurt.database');
@@ -71,22 +72,38 @@ export class DatabaseModule {
           inject: [DATABASE_ENV],
           useFactory: (env: DatabaseEnv) => openDatabase(env, options.app),
         },
+        { provide: DATABASE_HANDLE, useExisting: DATABASE },
+        {
+          provide: PRUNE_INTERVAL,
+          inject: [DATABASE_ENV],
+          useFactory: (env: DatabaseEnv) => env.DATABASE_PRUNE_INTERVAL_MS,
+        },
         DatabaseLifecycle,
+        RetentionSchedule,
       ],
-      exports: [DATABASE],
+      exports: [DATABASE, RetentionSchedule],
     };
   }
 
-  /** A feature's schema and migrations, applied during app init (before any handler or relay runs). */
+  /**
+   * A feature's schema and migrations, applied during app init (before any handler or relay runs),
+   * and the retention of its tables that grow with every event.
+   */
   static forFeature(schema: SchemaMigrations): DynamicModule {
     @Injectable()
     class SchemaMigrator implements OnModuleInit {
       private readonly logger = new Logger(`migrations:${schema.schema}`);
-      constructor(@Inject(DATABASE) private readonly db: Database) {}
+      constructor(
+        @Inject(DATABASE) private readonly db: Database,
+        private readonly retention: RetentionSchedule,
+      ) {}
 
       async onModuleInit(): Promise<void> {
         const applied = await migrate(this.db, schema);
         if (applied.length > 0) this.logger.log(`applied ${applied.join(', ')}`);
+        for (const rule of schema.retention ?? []) {
+          this.retention.register({ ...rule, table: `${schema.schema}.${rule.table}` });
+        }
       }
     }
     Object.defineProperty(SchemaMigrator, 'name', { value: `SchemaMigrator_${schema.schema}_${++migrationRunners}` });

@@ -1,4 +1,5 @@
 import type { Database } from './database.js';
+import type { RetentionRule } from './retention.js';
 
 export interface Migration {
   /** 1, 2, 3 … in order; applied once each, never edited after release. */
@@ -12,6 +13,8 @@ export interface SchemaMigrations {
   /** The schema a feature owns; no other feature reads or writes it. */
   readonly schema: string;
   readonly migrations: readonly Migration[];
+  /** Tables of the schema pruned by age on a schedule (`table` without the schema). */
+  readonly retention?: readonly RetentionRule[];
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;

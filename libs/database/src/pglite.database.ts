@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Database, Queryable } from './database.js';
+import { lockPgliteDir } from './pglite-lock.js';
 
 /**
  * Embedded PostgreSQL (WASM) for a laptop or a test: the same SQL as the server, in one process.
@@ -9,14 +10,26 @@ import type { Database, Queryable } from './database.js';
 export class PgliteDatabase implements Database {
   readonly kind = 'pglite';
 
-  private constructor(private readonly db: PGlite) {}
+  private constructor(
+    private readonly db: PGlite,
+    private readonly unlock: () => void,
+  ) {}
 
-  /** `dir` = a folder to keep the data in, or undefined for memory only. */
+  /** `dir` = a folder to keep the data in (this process's alone while open), or undefined for memory only. */
   static async open(dir?: string): Promise<PgliteDatabase> {
-    if (dir) mkdirSync(dir, { recursive: true });
-    // pg hands int8 back as a string (it may not fit a JS number); do the same here so repositories see one type.
-    const db = await PGlite.create(dir, { parsers: { [types.INT8]: (value: string) => value } });
-    return new PgliteDatabase(db);
+    let unlock = (): void => undefined;
+    if (dir) {
+      mkdirSync(dir, { recursive: true });
+      unlock = lockPgliteDir(dir);
+    }
+    try {
+      // pg hands int8 back as a string (it may not fit a JS number); do the same here so repositories see one type.
+      const db = await PGlite.create(dir, { parsers: { [types.INT8]: (value: string) => value } });
+      return new PgliteDatabase(db, unlock);
+    } catch (err: unknown) {
+      unlock();
+      throw err;
+    }
   }
 
   async query<T extends object>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
@@ -41,5 +54,6 @@ export class PgliteDatabase implements Database {
 
   async close(): Promise<void> {
     if (!this.db.closed) await this.db.close();
+    this.unlock();
   }
 }

@@ -1,52 +1,43 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { Topics } from '@nurt/contracts';
-import { KafkaProducer } from '@nurt/kafka';
+import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
+import { KafkaProducer, OutboxRelay } from '@nurt/kafka';
+import { METRICS_REGISTRY } from '@nurt/observability';
+import type { Registry } from 'prom-client';
 import { FraudRepository } from './fraud.repository.js';
 
+/** Alerts are small and rare; a second is soon enough for a retry after a failed send. */
+const RETRY_EVERY_MS = 1000;
 const BATCH = 500;
 
 /**
- * Moves stored alerts to the `fraud-alerts` topic (an outbox): an alert is committed with the
- * transaction that raised it, then published and marked. If the process dies in between, the
- * next flush (at start-up or after the next alert) publishes it: at-least-once, alert id stable.
+ * Moves stored alerts to the `fraud-alerts` topic (the shared `OutboxRelay` loop): an alert is
+ * committed with the transaction that raised it, then published and marked. A send that failed is
+ * retried by the relay's timer, without waiting for the next alert; one stored just before a crash
+ * goes out at the next start. At-least-once, with a stable alert id.
  */
 @Injectable()
-export class FraudAlertPublisher implements OnApplicationBootstrap {
-  private readonly logger = new Logger(FraudAlertPublisher.name);
-  private running: Promise<void> | null = null;
-  private again = false;
+export class FraudAlertPublisher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly relay: OutboxRelay;
 
-  constructor(
-    private readonly repository: FraudRepository,
-    private readonly producer: KafkaProducer,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.flush().catch((err: unknown) => this.logger.warn(`publishing stored alerts failed: ${String(err)}`));
+  constructor(repository: FraudRepository, producer: KafkaProducer, @Inject(METRICS_REGISTRY) registry: Registry) {
+    this.relay = new OutboxRelay(repository, producer, {
+      name: 'fraud_alerts',
+      intervalMs: RETRY_EVERY_MS,
+      batch: BATCH,
+      registry,
+    });
   }
 
-  /** Publishes every unpublished alert; concurrent calls share one run (plus one more if asked meanwhile). */
-  async flush(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          for (let alerts = await this.repository.unpublished(BATCH); alerts.length > 0;) {
-            await this.producer.sendBatch(
-              alerts.map((a) => ({ topic: Topics.FraudAlerts, key: a.customerId, value: a })),
-            );
-            await this.repository.markPublished(alerts.map((a) => a.id));
-            alerts = alerts.length === BATCH ? await this.repository.unpublished(BATCH) : [];
-          }
-        } while (this.again);
-      } finally {
-        this.running = null;
-      }
-    })();
-    return this.running;
+  onApplicationBootstrap(): void {
+    this.relay.start();
+  }
+
+  /** Publishes what was just committed. */
+  kick(): void {
+    this.relay.kick();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
   }
 }

@@ -1,9 +1,11 @@
-import { APPLIED_EVENTS_TABLE_SQL, type SchemaMigrations } from '@nurt/database';
+import { redeliverableForMs, topicSpec, Topics } from '@nurt/contracts';
+import { APPLIED_EVENTS_TABLE_SQL, appliedEventsKeptFor, type SchemaMigrations } from '@nurt/database';
 
 export const FRAUD_SCHEMA = 'fraud';
 
 export const fraudMigrations: SchemaMigrations = {
   schema: FRAUD_SCHEMA,
+  retention: [appliedEventsKeptFor(redeliverableForMs(topicSpec(Topics.Transactions)))],
   migrations: [
     {
       version: 1,

@@ -1,29 +1,38 @@
+export { applyInOrder, type BatchSteps } from './batch-apply.js';
+export type { ConsumedRecord, RecordBatch } from './consumed-record.js';
 export {
-  connectConsumerGroups,
-  consumerGroup,
-  ConsumerGroupServer,
-  type ConsumerGroupOptions,
-} from './consumer-group.server.js';
+  DeadLetterHeaders,
+  deadLetterRecord,
+  DeadLetterWriter,
+  MAX_DEAD_LETTER_BYTES,
+  type DeadLetter,
+  type DeadLetterReason,
+  type RawRecord,
+} from './dead-letters.js';
 export { brokerGroupId, kafkaClientConfig, KafkaEnv, loadKafkaEnv } from './kafka.config.js';
 export { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
 export { KafkaHealth } from './kafka.health.js';
 export { KafkaModule, type KafkaModuleOptions } from './kafka.module.js';
 export {
   KafkaProducer,
+  KafkaSendError,
   KafkaSendTimeoutError,
+  MAX_REQUEST_BYTES,
+  sendOutcome,
   type Partitioning,
   type ProduceRecord,
   type ProduceResult,
+  type SendOutcome,
 } from './kafka-producer.service.js';
-export { TopicBootstrap, type TopicChange } from './topic-bootstrap.service.js';
+export { OutboxRelay, type OutboxRelayOptions, type OutboxSource } from './outbox.relay.js';
 export {
-  DeadLetterHeaders,
-  KafkaEventConsumer,
-  type ConsumeOutcome,
-  type DeadLetterReason,
-  type EventSpec,
-} from './event-consumer.service.js';
-export { headerText, kafkaRecord, type KafkaRecord } from './kafka-record.js';
-export { TransactionConsumer } from './transaction-consumer.service.js';
-export { CustomerConsumer, parseCustomerRecord, type CustomerChange } from './customer-consumer.service.js';
+  groupTransport,
+  OnBatch,
+  Projection,
+  projectionGroups,
+  type ProjectionDefinition,
+} from './projection.decorators.js';
+export { decodeRecord, ProjectionServer, type GroupState, type GroupStatus } from './projection.server.js';
+export { startProjections } from './projections.js';
+export { TopicBootstrap, type TopicChange } from './topic-bootstrap.service.js';
 export { tailTopic, type TailedRecord, type TopicTail } from './topic-tail.js';

@@ -38,32 +38,125 @@ export interface ProduceResult {
   readonly offset: string;
 }
 
-/** Raised when the broker did not acknowledge in time; the record may still land later. */
-export class KafkaSendTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`Kafka did not acknowledge the write within ${timeoutMs} ms`);
+/** What a failed send means for the records: the caller must know whether a retry can duplicate. */
+export type SendOutcome = 'not-written' | 'unknown';
+
+/** A send that did not end with the broker's acknowledgement. */
+export class KafkaSendError extends Error {
+  constructor(
+    message: string,
+    /** `not-written`: the broker has none of the records. `unknown`: it may have some or all of them. */
+    readonly outcome: SendOutcome,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'KafkaSendError';
+  }
+}
+
+/**
+ * The records waited KAFKA_SEND_TIMEOUT_MS. If they were still queued they were never sent
+ * (`not-written`); if a produce request carrying them was in flight they may still land (`unknown`).
+ */
+export class KafkaSendTimeoutError extends KafkaSendError {
+  constructor(
+    readonly timeoutMs: number,
+    outcome: SendOutcome,
+  ) {
+    super(
+      outcome === 'not-written'
+        ? `Kafka took no write within ${timeoutMs} ms; nothing was written`
+        : `Kafka did not acknowledge the write within ${timeoutMs} ms; it may still be written`,
+      outcome,
+    );
     this.name = 'KafkaSendTimeoutError';
   }
 }
 
-interface Pending {
-  readonly message: Message;
-  readonly partitioning: Partitioning;
+/**
+ * Errors the broker answers before appending anything, which kafkajs does not retry: the request
+ * failed on its first and only attempt, so none of its records is in the log.
+ */
+const REJECTED_BEFORE_APPEND = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'INVALID_REQUIRED_ACKS',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'INVALID_TOPIC_EXCEPTION',
+  'UNSUPPORTED_FOR_MESSAGE_FORMAT',
+]);
+
+/** What a kafkajs send error tells about the records it carried. */
+export function sendOutcome(err: unknown): SendOutcome {
+  if (err instanceof KafkaSendError) return err.outcome;
+  const e = err as { name?: unknown; type?: unknown; cause?: { type?: unknown } };
+  // Retries exhausted: some attempt may have been appended before its answer was lost.
+  if (e.name === 'KafkaJSNumberOfRetriesExceeded') return 'unknown';
+  const type = e.type ?? e.cause?.type;
+  return typeof type === 'string' && REJECTED_BEFORE_APPEND.has(type) ? 'not-written' : 'unknown';
 }
 
 /**
- * Idempotent, acks=all producer. `send` resolves only after every in-sync replica has the records
- * and tells where each one landed. Feature code uses this instead of kafkajs or ClientKafka.
+ * The most bytes (keys, values, headers) one produce request carries. A topic's record batch must
+ * stay under the broker's `message.max.bytes` (1 MiB by default) with its per-record overhead.
+ */
+export const MAX_REQUEST_BYTES = 900_000;
+
+interface Pending {
+  readonly topic: string;
+  readonly message: Message;
+  readonly bytes: number;
+}
+
+/** One caller's records, answered together once they are all acknowledged (or not). */
+interface Send {
+  readonly records: readonly Pending[];
+  readonly bytes: number;
+  state: 'queued' | 'in-flight' | 'settled';
+  readonly resolve: (results: ProduceResult[]) => void;
+  readonly reject: (err: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+function byteLength(value: string | Buffer | null | undefined): number {
+  if (value === null || value === undefined) return 0;
+  return Buffer.isBuffer(value) ? value.length : Buffer.byteLength(value);
+}
+
+/**
+ * acks=all producer shared by a whole process. `send`/`sendBatch` resolve only after every in-sync
+ * replica has the records, and say where each one landed. Feature code uses this, never kafkajs.
+ *
+ * Concurrent callers share produce requests: sends queue up while one request is in flight and go
+ * out together in the next, so 64 concurrent REST calls cost a few produce round trips rather than
+ * 64 (kafkajs does not batch separate `send()` calls the way Kafka's Java producer does with
+ * `linger.ms`). Exactly one request is in flight at a time and it is never abandoned: a caller may
+ * stop waiting (KAFKA_SEND_TIMEOUT_MS), but the request runs to its end before the next one starts.
+ *
+ * Why not kafkajs' idempotent producer: when a produce request fails with an unknown outcome (a
+ * broker killed mid-request), kafkajs 2.2.4 rolls the partition's sequence number back
+ * (`src/producer/sendMessages.js`, the catch around `broker.produce`), and the next batch to reach
+ * that partition is sent with the same sequence. If the broker had in fact appended the failed
+ * batch, it takes the new batch for a duplicate of it and acknowledges it with the old batch's
+ * offset: the new records are lost and their callers are told they were written. That is what the
+ * failover drill saw (a 202 whose offset held another transaction). Without idempotence a retried
+ * request can at worst write a record twice, at its own new offset; every consumer group applies a
+ * transaction id once, so a duplicate is harmless and every acknowledgement is true.
  */
 @Injectable()
 export class KafkaProducer implements OnApplicationShutdown {
   private readonly logger = new Logger(KafkaProducer.name);
   private readonly producer: Producer;
   private connecting: Promise<void> | null = null;
-  /** Where the partitioner put each message of the batch in flight; read back to report offsets. */
+  /** Where the partitioner put each message of the request in flight; read back to report offsets. */
   private readonly placement = new WeakMap<Message, number>();
   private readonly modes = new WeakMap<Message, Partitioning>();
   private roundRobin = 0;
+  private readonly queue: Send[] = [];
+  private flushing: Promise<void> | null = null;
 
   constructor(
     @Inject(KAFKA_CLIENT) kafka: Kafka,
@@ -80,7 +173,8 @@ export class KafkaProducer implements OnApplicationShutdown {
       return partition;
     };
     this.producer = kafka.producer({
-      idempotent: true,
+      idempotent: false,
+      // One request per broker at a time: with retries, records of a partition stay in order.
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: partitioner,
@@ -94,81 +188,167 @@ export class KafkaProducer implements OnApplicationShutdown {
 
   async send<T>(record: ProduceRecord<T>): Promise<ProduceResult> {
     const [result] = await this.sendBatch([record]);
-    if (!result) throw new Error('Kafka returned no metadata for the record');
+    if (!result) throw new KafkaSendError('Kafka returned no metadata for the record', 'unknown');
     return result;
   }
 
-  /** Sends records (any topics) in one request; results are in input order. */
-  async sendBatch<T>(records: readonly ProduceRecord<T>[]): Promise<ProduceResult[]> {
-    if (records.length === 0) return [];
-    await this.connect();
-    const byTopic = new Map<string, Pending[]>();
-    const ordered: Pending[] = records.map((r) => {
+  /**
+   * Sends records (any topics); results are in input order. Rejects with a KafkaSendError whose
+   * `outcome` says whether any of them may have been written.
+   */
+  sendBatch<T>(records: readonly ProduceRecord<T>[]): Promise<ProduceResult[]> {
+    if (records.length === 0) return Promise.resolve([]);
+    const pending = records.map((r): Pending => {
       const message: Message = {
         key: r.key ?? null,
         value: r.value === null ? null : Buffer.isBuffer(r.value) ? r.value : JSON.stringify(r.value),
         ...(r.headers ? { headers: { ...r.headers } } : {}),
         ...(r.partition !== undefined ? { partition: r.partition } : {}),
       };
-      const pending = { message, partitioning: r.partitioning ?? 'key' };
-      this.modes.set(message, pending.partitioning);
-      const list = byTopic.get(r.topic) ?? [];
-      list.push(pending);
-      byTopic.set(r.topic, list);
-      return pending;
+      this.modes.set(message, r.partitioning ?? 'key');
+      let bytes = byteLength(message.key) + byteLength(message.value);
+      for (const [name, value] of Object.entries(r.headers ?? {})) bytes += name.length + byteLength(value);
+      return { topic: r.topic, message, bytes };
     });
-    const topicOf = new Map<Message, string>();
-    for (const [topic, list] of byTopic) for (const p of list) topicOf.set(p.message, topic);
+    return new Promise<ProduceResult[]>((resolve, reject) => {
+      const send: Send = {
+        records: pending,
+        bytes: pending.reduce((n, p) => n + p.bytes, 0),
+        state: 'queued',
+        resolve,
+        reject,
+      };
+      const ms = this.env.KAFKA_SEND_TIMEOUT_MS;
+      send.timer = setTimeout(() => {
+        if (send.state === 'settled') return;
+        // Records still queued were never handed to the broker; in-flight ones may yet land.
+        const outcome: SendOutcome = send.state === 'queued' ? 'not-written' : 'unknown';
+        if (send.state === 'queued') this.queue.splice(this.queue.indexOf(send), 1);
+        send.state = 'settled';
+        reject(new KafkaSendTimeoutError(ms, outcome));
+      }, ms);
+      this.queue.push(send);
+      this.schedule();
+    });
+  }
 
-    const metadata = await this.withTimeout(
-      this.producer.sendBatch({
-        acks: -1,
-        compression: CompressionTypes.None,
-        topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list.map((p) => p.message) })),
-      }),
-    );
+  async onApplicationShutdown(): Promise<void> {
+    // What is queued or in flight goes out first: a caller was promised an answer.
+    while (this.flushing) await this.flushing;
+    if (!this.connecting) return;
+    await this.producer.disconnect().catch((err: unknown) => this.logger.warn(`disconnect failed: ${String(err)}`));
+    this.connecting = null;
+  }
+
+  private schedule(): void {
+    // The next turn of the event loop, so that every request that arrived in this one joins in.
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) await this.flush(this.take());
+    } finally {
+      this.flushing = null;
+      if (this.queue.length > 0) this.schedule();
+    }
+  }
+
+  /** The oldest sends that fit in one request; one send larger than a request goes alone. */
+  private take(): Send[] {
+    const taken: Send[] = [];
+    let bytes = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0];
+      if (taken.length > 0 && bytes + next.bytes > MAX_REQUEST_BYTES) break;
+      this.queue.shift();
+      next.state = 'in-flight';
+      taken.push(next);
+      bytes += next.bytes;
+    }
+    return taken;
+  }
+
+  private async flush(sends: readonly Send[]): Promise<void> {
+    try {
+      const results = await this.produce(sends.flatMap((s) => s.records));
+      let i = 0;
+      for (const send of sends) {
+        const mine = results.slice(i, i + send.records.length);
+        i += send.records.length;
+        settle(send, () => send.resolve(mine));
+      }
+    } catch (err: unknown) {
+      const outcome = sendOutcome(err);
+      // A broker refusal of the whole request (one caller's oversized record, say) must not fail
+      // the other callers who shared it: nothing was written, so each is sent again on its own.
+      if (outcome === 'not-written' && sends.length > 1) {
+        for (const send of sends) await this.flush([send]);
+        return;
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      for (const send of sends) {
+        settle(send, () =>
+          send.reject(
+            new KafkaSendError(
+              outcome === 'not-written'
+                ? `Kafka refused the write: ${message}`
+                : `Kafka did not acknowledge the write (it may still be written): ${message}`,
+              outcome,
+              { cause: err },
+            ),
+          ),
+        );
+      }
+    }
+  }
+
+  private async produce(records: readonly Pending[]): Promise<ProduceResult[]> {
+    await this.connect();
+    const byTopic = new Map<string, Message[]>();
+    for (const r of records) {
+      const list = byTopic.get(r.topic) ?? [];
+      list.push(r.message);
+      byTopic.set(r.topic, list);
+    }
+    const metadata = await this.producer.sendBatch({
+      acks: -1,
+      compression: CompressionTypes.None,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
 
     // kafkajs writes each partition's messages in input order, starting at that partition's baseOffset.
     const next = new Map<string, bigint>();
     for (const m of metadata) {
       if (m.baseOffset !== undefined) next.set(`${m.topicName}/${m.partition}`, BigInt(m.baseOffset));
     }
-    return ordered.map(({ message }) => {
-      const topic = topicOf.get(message) ?? '';
+    return records.map(({ topic, message }) => {
       const partition = this.placement.get(message) ?? message.partition ?? -1;
       const key = `${topic}/${partition}`;
       const offset = next.get(key);
-      if (offset === undefined) throw new Error(`Kafka returned no offset for ${key}`);
+      if (offset === undefined) throw new KafkaSendError(`Kafka returned no offset for ${key}`, 'unknown');
       next.set(key, offset + 1n);
       return { topic, partition, offset: offset.toString() };
     });
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    if (!this.connecting) return;
-    await this.producer.disconnect().catch((err: unknown) => this.logger.warn(`disconnect failed: ${String(err)}`));
-    this.connecting = null;
   }
 
   private async connect(): Promise<void> {
     // Connect lazily so that the app starts (and reports Kafka down on /health) while the broker is away.
     this.connecting ??= this.producer.connect().catch((err: unknown) => {
       this.connecting = null;
-      throw err;
+      throw new KafkaSendError(
+        `cannot connect to Kafka: ${err instanceof Error ? err.message : String(err)}`,
+        'not-written',
+        { cause: err },
+      );
     });
     await this.connecting;
   }
+}
 
-  private async withTimeout<R>(work: Promise<R>): Promise<R> {
-    const ms = this.env.KAFKA_SEND_TIMEOUT_MS;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new KafkaSendTimeoutError(ms)), ms);
-    });
-    try {
-      return await Promise.race([work, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+function settle(send: Send, answer: () => void): void {
+  clearTimeout(send.timer);
+  if (send.state === 'settled') return;
+  send.state = 'settled';
+  answer();
 }

@@ -77,7 +77,38 @@ export class KafkaEnv {
   @Matches(/^[A-Za-z0-9._-]*$/, { message: 'KAFKA_GROUP_SUFFIX may contain only letters, digits, . _ -' })
   KAFKA_GROUP_SUFFIX = '';
 
-  /** How many times a consumer handler is retried (with exponential backoff) before its message is dead-lettered. */
+  /** A consumer that sends no heartbeat for this long loses its partitions to the rest of its group. */
+  @Expose()
+  @ToNumber()
+  @IsInt()
+  @Min(6000)
+  @Max(300_000)
+  KAFKA_SESSION_TIMEOUT_MS = 30_000;
+
+  @Expose()
+  @ToNumber()
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  KAFKA_HEARTBEAT_INTERVAL_MS = 3000;
+
+  /** The most a consumer fetches of one partition at once: the upper bound of a batch (about 200 bytes a transaction). */
+  @Expose()
+  @ToNumber()
+  @IsInt()
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
+  KAFKA_FETCH_MAX_BYTES_PER_PARTITION = 1024 * 1024;
+
+  /** How many partitions' batches one process applies at a time per group; order within a partition is always kept. */
+  @Expose()
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  KAFKA_PARTITIONS_CONCURRENTLY = 1;
+
+  /** How many times a failing batch (and then the one record that fails) is retried, with exponential backoff, before that record is dead-lettered. */
   @Expose()
   @ToNumber()
   @IsInt()

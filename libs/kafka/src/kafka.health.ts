@@ -2,12 +2,16 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { HealthRegistry, type HealthCheck, type HealthCheckResult } from '@nurt/observability';
 import type { Admin, Kafka } from './kafkajs.js';
 import { KAFKA_CLIENT } from './kafka.constants.js';
+import type { GroupState, GroupStatus } from './projection.server.js';
 
-/** Something whose Kafka state /health should show, e.g. a consumer group. */
+/** A consumer group whose state /health shows. */
 export interface KafkaStatusSource {
   readonly name: string;
-  state(): string;
+  groupStatus(): GroupStatus;
 }
+
+/** Down only when kafkajs gave up on the group (or it was stopped): joining, rebalancing and a restart after a retriable error pass. */
+const DOWN: ReadonlySet<GroupState> = new Set(['crashed', 'stopped']);
 
 /** Reports broker reachability (a metadata round trip) and the state of each consumer group in this process. */
 @Injectable()
@@ -34,8 +38,8 @@ export class KafkaHealth implements HealthCheck, OnModuleInit, OnApplicationShut
       const admin = (this.admin ??= this.kafka.admin());
       await admin.connect();
       const cluster = await admin.describeCluster();
-      const groups = Object.fromEntries(this.sources.map((s) => [s.name, s.state()]));
-      const groupsUp = Object.values(groups).every((s) => s !== 'crashed' && s !== 'stopped');
+      const groups = Object.fromEntries(this.sources.map((s) => [s.name, s.groupStatus()]));
+      const groupsUp = Object.values(groups).every((s) => !DOWN.has(s.state));
       return {
         status: groupsUp ? 'up' : 'down',
         brokers: cluster.brokers.length,

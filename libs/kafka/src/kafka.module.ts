@@ -7,9 +7,7 @@ import { KafkaHealth } from './kafka.health.js';
 import { nestLogCreator } from './kafka.logger.js';
 import { KafkaProducer } from './kafka-producer.service.js';
 import { TopicBootstrap } from './topic-bootstrap.service.js';
-import { CustomerConsumer } from './customer-consumer.service.js';
-import { KafkaEventConsumer } from './event-consumer.service.js';
-import { TransactionConsumer } from './transaction-consumer.service.js';
+import { DeadLetterWriter } from './dead-letters.js';
 
 export interface KafkaModuleOptions {
   /** Appended to KAFKA_CLIENT_ID, so broker logs tell the apps apart. */
@@ -44,20 +42,9 @@ export class KafkaModule implements OnModuleInit {
         KafkaProducer,
         TopicBootstrap,
         KafkaHealth,
-        KafkaEventConsumer,
-        TransactionConsumer,
-        CustomerConsumer,
+        DeadLetterWriter,
       ],
-      exports: [
-        KAFKA_ENV,
-        KAFKA_CLIENT,
-        KafkaProducer,
-        TopicBootstrap,
-        KafkaHealth,
-        KafkaEventConsumer,
-        TransactionConsumer,
-        CustomerConsumer,
-      ],
+      exports: [KAFKA_ENV, KAFKA_CLIENT, KafkaProducer, TopicBootstrap, KafkaHealth, DeadLetterWriter],
     };
   }
 

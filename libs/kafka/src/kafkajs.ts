@@ -14,7 +14,7 @@ export type {
   Admin,
   Consumer,
   ConsumerConfig,
-  EachMessagePayload,
+  EachBatchPayload,
   ICustomPartitioner,
   IHeaders,
   KafkaConfig,

@@ -1,5 +1,5 @@
 import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
-import { validationErrorBody } from '@nurt/runtime';
+import { validationErrorBody } from '@nurt/contracts';
 import { parseApartmentQuery } from './apartment.rules.js';
 import type { Apartment } from './price-features.js';
 

@@ -1,9 +1,11 @@
-import { APPLIED_EVENTS_TABLE_SQL, type SchemaMigrations } from '@nurt/database';
+import { redeliverableForMs, topicSpec, Topics } from '@nurt/contracts';
+import { APPLIED_EVENTS_TABLE_SQL, appliedEventsKeptFor, type SchemaMigrations } from '@nurt/database';
 
 export const RECOMMENDATION_SCHEMA = 'recommendation';
 
 export const recommendationMigrations: SchemaMigrations = {
   schema: RECOMMENDATION_SCHEMA,
+  retention: [appliedEventsKeptFor(redeliverableForMs(topicSpec(Topics.Transactions)))],
   migrations: [
     {
       version: 1,

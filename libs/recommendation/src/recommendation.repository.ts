@@ -1,7 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CustomerEvent, Transaction } from '@nurt/contracts';
-import { claimOnce, DATABASE, type AppliedRecord, type Database } from '@nurt/database';
+import { centsText, type CustomerEvent, type Transaction } from '@nurt/contracts';
+import { applyOnce, DATABASE, type Database, type Delivered } from '@nurt/database';
+import { foldProfiles } from './profile.fold.js';
 import { RECOMMENDATION_SCHEMA } from './recommendation.migrations.js';
+
+/** A transaction as the recommendation group received it. */
+export interface DeliveredTransaction extends Delivered {
+  readonly value: Transaction;
+}
+
+const hasCustomer = (tx: Transaction): tx is Transaction & { customerId: string } => tx.customerId !== undefined;
 
 export interface ProfileRow {
   readonly customerId: string;
@@ -26,46 +34,84 @@ export interface StoreScore {
 export class RecommendationRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
-  /** Adds the transaction to the customer's profile, store and type counts, once. */
-  async apply(tx: Transaction & { customerId: string }, record: AppliedRecord): Promise<boolean> {
-    return this.db.transaction(async (q) => {
-      if (!(await claimOnce(q, RECOMMENDATION_SCHEMA, record))) return false;
-      await q.query(
-        `INSERT INTO recommendation.profiles AS p (customer_id, tx_count, amount_total, first_seen, last_seen)
-         VALUES ($1, 1, $2, $3, $3)
-         ON CONFLICT (customer_id) DO UPDATE SET tx_count = p.tx_count + 1, amount_total = p.amount_total + $2,
-           first_seen = LEAST(p.first_seen, $3), last_seen = GREATEST(p.last_seen, $3)`,
-        [tx.customerId, tx.amount, tx.occurredAt],
-      );
-      await q.query(
-        `INSERT INTO recommendation.customer_stores AS s (customer_id, store, tx_count, amount_total)
-         VALUES ($1, $2, 1, $3)
-         ON CONFLICT (customer_id, store) DO UPDATE SET tx_count = s.tx_count + 1, amount_total = s.amount_total + $3`,
-        [tx.customerId, tx.store, tx.amount],
-      );
-      await q.query(
-        `INSERT INTO recommendation.customer_types AS t (customer_id, type, tx_count, amount_total)
-         VALUES ($1, $2, 1, $3)
-         ON CONFLICT (customer_id, type) DO UPDATE SET tx_count = t.tx_count + 1, amount_total = t.amount_total + $3`,
-        [tx.customerId, tx.type, tx.amount],
-      );
-      return true;
-    });
-  }
-
-  /** Keeps the newest state per customer; an older event arriving late changes nothing. */
-  async upsertCustomer(c: CustomerEvent): Promise<void> {
-    await this.db.query(
-      `INSERT INTO recommendation.customers AS c (customer_id, name, city, segment, updated_at)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (customer_id) DO UPDATE SET name = $2, city = $3, segment = $4, updated_at = $5
-       WHERE c.updated_at <= $5`,
-      [String(c.id), c.name, c.city, c.segment, c.updatedAt],
+  /**
+   * Adds the transactions not applied before to their customers' profiles and store and type
+   * counts: one database transaction, one statement to claim the ids, one upsert per table with a
+   * row per customer (and store, and type). A transaction without a customer is claimed like any
+   * other and changes no profile. Returns how many were new.
+   */
+  async applyTransactions(transactions: readonly DeliveredTransaction[]): Promise<number> {
+    const fresh = await applyOnce(
+      this.db,
+      RECOMMENDATION_SCHEMA,
+      transactions,
+      (t) => t.value.id,
+      async (q, fresh) => {
+        const { profiles, stores, types } = foldProfiles(fresh.map((t) => t.value).filter(hasCustomer));
+        if (profiles.size === 0) return;
+        const p = [...profiles];
+        await q.query(
+          `INSERT INTO recommendation.profiles AS p (customer_id, tx_count, amount_total, first_seen, last_seen)
+           SELECT * FROM unnest($1::text[], $2::bigint[], $3::numeric[], $4::timestamptz[], $5::timestamptz[])
+           ON CONFLICT (customer_id) DO UPDATE SET tx_count = p.tx_count + EXCLUDED.tx_count,
+             amount_total = p.amount_total + EXCLUDED.amount_total,
+             first_seen = LEAST(p.first_seen, EXCLUDED.first_seen), last_seen = GREATEST(p.last_seen, EXCLUDED.last_seen)`,
+          [
+            p.map(([id]) => id),
+            p.map(([, r]) => r.count),
+            p.map(([, r]) => centsText(r.cents)),
+            p.map(([, r]) => new Date(r.first).toISOString()),
+            p.map(([, r]) => new Date(r.last).toISOString()),
+          ],
+        );
+        const s = [...stores.values()];
+        await q.query(
+          `INSERT INTO recommendation.customer_stores AS s (customer_id, store, tx_count, amount_total)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::numeric[])
+           ON CONFLICT (customer_id, store) DO UPDATE
+             SET tx_count = s.tx_count + EXCLUDED.tx_count, amount_total = s.amount_total + EXCLUDED.amount_total`,
+          [s.map((r) => r.customerId), s.map((r) => r.store), s.map((r) => r.count), s.map((r) => centsText(r.cents))],
+        );
+        const t = [...types.values()];
+        await q.query(
+          `INSERT INTO recommendation.customer_types AS t (customer_id, type, tx_count, amount_total)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::numeric[])
+           ON CONFLICT (customer_id, type) DO UPDATE
+             SET tx_count = t.tx_count + EXCLUDED.tx_count, amount_total = t.amount_total + EXCLUDED.amount_total`,
+          [t.map((r) => r.customerId), t.map((r) => r.type), t.map((r) => r.count), t.map((r) => centsText(r.cents))],
+        );
+      },
     );
+    return fresh.length;
   }
 
-  async deleteCustomer(customerId: string): Promise<void> {
-    await this.db.query('DELETE FROM recommendation.customers WHERE customer_id = $1', [customerId]);
+  /**
+   * The local copy of the `customers` topic: the latest state per customer, a null deletes it. An
+   * upsert older than the copy changes nothing, so the copy is the same whatever was redelivered.
+   */
+  async applyCustomers(latest: ReadonlyMap<string, CustomerEvent | null>): Promise<void> {
+    const upserts = [...latest.values()].filter((c): c is CustomerEvent => c !== null);
+    const deletes = [...latest].filter(([, c]) => c === null).map(([key]) => key);
+    await this.db.transaction(async (q) => {
+      if (deletes.length > 0) {
+        await q.query('DELETE FROM recommendation.customers WHERE customer_id = ANY($1::text[])', [deletes]);
+      }
+      if (upserts.length === 0) return;
+      await q.query(
+        `INSERT INTO recommendation.customers AS c (customer_id, name, city, segment, updated_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+         ON CONFLICT (customer_id) DO UPDATE
+           SET name = EXCLUDED.name, city = EXCLUDED.city, segment = EXCLUDED.segment, updated_at = EXCLUDED.updated_at
+         WHERE c.updated_at <= EXCLUDED.updated_at`,
+        [
+          upserts.map((c) => String(c.id)),
+          upserts.map((c) => c.name),
+          upserts.map((c) => c.city),
+          upserts.map((c) => c.segment),
+          upserts.map((c) => c.updatedAt),
+        ],
+      );
+    });
   }
 
   async profile(customerId: string): Promise<ProfileRow | null> {

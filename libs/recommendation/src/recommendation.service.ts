@@ -1,8 +1,8 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import type { CustomerEvent, Transaction } from '@nurt/contracts';
-import type { KafkaRecord } from '@nurt/kafka';
+import type { CustomerChange } from '@nurt/contracts';
+import { foldCustomerChanges } from './profile.fold.js';
 import type { ProfileDto, RecommendationsDto } from './recommendation.dto.js';
-import { RecommendationRepository } from './recommendation.repository.js';
+import { RecommendationRepository, type DeliveredTransaction } from './recommendation.repository.js';
 
 const DAY_MS = 86_400_000;
 const cents = (n: number): number => Math.round(n * 100) / 100;
@@ -11,22 +11,14 @@ const cents = (n: number): number => Math.round(n * 100) / 100;
 export class RecommendationService {
   constructor(private readonly repository: RecommendationRepository) {}
 
-  /** A transaction without a customer cannot join a profile; it is only marked as seen by the group. */
-  async apply(tx: Transaction, record: KafkaRecord): Promise<void> {
-    if (tx.customerId === undefined) return;
-    await this.repository.apply(
-      { ...tx, customerId: tx.customerId },
-      {
-        id: tx.id,
-        partition: record.partition,
-        offset: record.offset,
-      },
-    );
+  /** Adds transactions to their customers' profiles; one applied before changes nothing. */
+  applyTransactions(transactions: readonly DeliveredTransaction[]): Promise<number> {
+    return this.repository.applyTransactions(transactions);
   }
 
-  async customerChanged(key: string, customer: CustomerEvent | null): Promise<void> {
-    if (customer === null) await this.repository.deleteCustomer(key);
-    else await this.repository.upsertCustomer(customer);
+  /** Customer changes are the latest state per customer: idempotent by nature, no ids to claim. */
+  async applyCustomerChanges(changes: readonly CustomerChange[]): Promise<void> {
+    await this.repository.applyCustomers(foldCustomerChanges(changes));
   }
 
   async profile(customerId: string): Promise<ProfileDto> {

@@ -1,9 +1,11 @@
-import { APPLIED_EVENTS_TABLE_SQL, type SchemaMigrations } from '@nurt/database';
+import { redeliverableForMs, topicSpec, Topics } from '@nurt/contracts';
+import { APPLIED_EVENTS_TABLE_SQL, appliedEventsKeptFor, type SchemaMigrations } from '@nurt/database';
 
 export const REPORTING_SCHEMA = 'reporting';
 
 export const reportingMigrations: SchemaMigrations = {
   schema: REPORTING_SCHEMA,
+  retention: [appliedEventsKeptFor(redeliverableForMs(topicSpec(Topics.Transactions)))],
   migrations: [
     {
       version: 1,

@@ -1,9 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Transaction } from '@nurt/contracts';
-import { claimOnce, DATABASE, type Database, type AppliedRecord } from '@nurt/database';
+import { centsText, type Transaction } from '@nurt/contracts';
+import { applyOnce, DATABASE, type Database, type Delivered } from '@nurt/database';
 import { REPORTING_SCHEMA } from './reporting.migrations.js';
+import { foldSales, type SalesWindow } from './sales.fold.js';
 
-export type SalesWindow = 'total' | 'minute' | 'hour';
+export type { SalesWindow } from './sales.fold.js';
+
+/** A transaction as the reporting group received it. */
+export interface DeliveredTransaction extends Delivered {
+  readonly value: Transaction;
+}
 
 export interface SalesRow {
   readonly store: string;
@@ -36,23 +42,39 @@ interface Row {
 export class ReportingRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
-  /** Adds the transaction to its total, minute and hour rows, once; false if it was applied before. */
-  async apply(tx: Transaction, record: AppliedRecord): Promise<boolean> {
-    return this.db.transaction(async (q) => {
-      if (!(await claimOnce(q, REPORTING_SCHEMA, record))) return false;
-      await q.query(
-        `INSERT INTO reporting.sales_stats AS s (store, type, window_kind, window_start, count, sum, min, max)
-         SELECT $1, $2, w.kind, w.start, 1, $4::numeric, $4::numeric, $4::numeric
-         FROM (VALUES ('total', to_timestamp(0)),
-                      ('minute', date_trunc('minute', $3::timestamptz)),
-                      ('hour', date_trunc('hour', $3::timestamptz))) AS w(kind, start)
-         ON CONFLICT (window_kind, store, type, window_start) DO UPDATE
-           SET count = s.count + 1, sum = s.sum + EXCLUDED.sum,
-               min = LEAST(s.min, EXCLUDED.min), max = GREATEST(s.max, EXCLUDED.max)`,
-        [tx.store, tx.type, tx.occurredAt, tx.amount],
-      );
-      return true;
-    });
+  /**
+   * Adds the transactions not applied before to their total, minute and hour rows: one database
+   * transaction, one statement to claim the ids, one upsert of the folded rows. Returns how many were new.
+   */
+  async apply(transactions: readonly DeliveredTransaction[]): Promise<number> {
+    const fresh = await applyOnce(
+      this.db,
+      REPORTING_SCHEMA,
+      transactions,
+      (t) => t.value.id,
+      async (q, fresh) => {
+        const rows = foldSales(fresh.map((t) => t.value));
+        await q.query(
+          `INSERT INTO reporting.sales_stats AS s (window_kind, store, type, window_start, count, sum, min, max)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[],
+                                $6::numeric[], $7::numeric[], $8::numeric[])
+           ON CONFLICT (window_kind, store, type, window_start) DO UPDATE
+             SET count = s.count + EXCLUDED.count, sum = s.sum + EXCLUDED.sum,
+                 min = LEAST(s.min, EXCLUDED.min), max = GREATEST(s.max, EXCLUDED.max)`,
+          [
+            rows.map((r) => r.window),
+            rows.map((r) => r.store),
+            rows.map((r) => r.type),
+            rows.map((r) => r.windowStart.toISOString()),
+            rows.map((r) => r.count),
+            rows.map((r) => centsText(r.cents)),
+            rows.map((r) => String(r.min)),
+            rows.map((r) => String(r.max)),
+          ],
+        );
+      },
+    );
+    return fresh.length;
   }
 
   async sales(filter: SalesFilter): Promise<SalesRow[]> {

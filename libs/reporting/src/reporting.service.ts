@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { Transaction } from '@nurt/contracts';
-import type { KafkaRecord } from '@nurt/kafka';
 import type { SalesGroupDto, SalesReportDto, SalesStatsDto } from './reporting.dto.js';
-import { ReportingRepository, type SalesFilter, type SalesRow } from './reporting.repository.js';
+import {
+  ReportingRepository,
+  type DeliveredTransaction,
+  type SalesFilter,
+  type SalesRow,
+} from './reporting.repository.js';
 
 const cents = (n: number): number => Math.round(n * 100) / 100;
 
@@ -23,9 +26,9 @@ function stats(rows: readonly SalesRow[]): SalesStatsDto {
 export class ReportingService {
   constructor(private readonly repository: ReportingRepository) {}
 
-  /** Counts the transaction in its store's statistics; a redelivered one changes nothing. */
-  async apply(tx: Transaction, record: KafkaRecord): Promise<boolean> {
-    return this.repository.apply(tx, { id: tx.id, partition: record.partition, offset: record.offset });
+  /** Counts the transactions in their stores' statistics; one applied before changes nothing. */
+  apply(transactions: readonly DeliveredTransaction[]): Promise<number> {
+    return this.repository.apply(transactions);
   }
 
   async sales(filter: SalesFilter): Promise<SalesReportDto> {

@@ -4,19 +4,24 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ConfigError, loadConfig } from '@nurt/config';
-import { connectConsumerGroups, type ConsumerGroupOptions } from '@nurt/kafka';
+import { startProjections } from '@nurt/kafka';
 import { HttpEnv } from './http.config.js';
+import { composeServices, type Composition, type ServiceDefinition } from './service.js';
 import { createValidationPipe } from './validation.pipe.js';
 
 export interface AppDefinition {
   /** Shown in logs, metrics and the OpenAPI title. */
   readonly name: string;
-  /** The root module. A function, so that config errors in it are reported like any other. */
-  readonly module: () => unknown;
-  /** Consumer groups this process runs, each as its own Kafka server. */
-  readonly consumerGroups?: () => readonly ConsumerGroupOptions[];
+  /**
+   * The services this process runs (their modules, consumer groups and config, see
+   * ServiceDefinition). A function, so that it can depend on `prepare` and config errors in it are
+   * reported like any other.
+   */
+  readonly services?: () => readonly ServiceDefinition[];
+  /** A root module of its own, for an app that runs no service (the gateway). */
+  readonly module?: () => unknown;
   readonly description?: string;
-  /** Loaders of every env config the app's modules read, checked together before anything starts. */
+  /** Loaders of env config beyond the services' own, checked together before anything starts. */
   readonly config?: readonly (() => unknown)[];
   /**
    * The port when PORT is unset (default 3000). Each service has its own (SERVICE_SPECS in
@@ -54,13 +59,24 @@ function logger(env: HttpEnv, name: string): ConsoleLogger {
   return new ConsoleLogger(name, { json: env.LOG_FORMAT === 'json', logLevels: LEVELS.slice(0, upTo + 1) });
 }
 
-/** Builds the app (not listening yet): Fastify, validation, OpenAPI, consumer groups, shutdown hooks. */
+/** What the app's root module is made of. */
+function compose(def: AppDefinition): Composition | { module: unknown; projections: readonly never[] } {
+  if (def.services) return composeServices(def.name, def.services());
+  if (!def.module) throw new Error(`${def.name}: an app needs services or a module`);
+  return { module: def.module(), projections: [] };
+}
+
+/**
+ * Builds the app (not listening yet, consumer groups not started): Fastify, validation, OpenAPI,
+ * every module initialised (migrations run, topics declared).
+ */
 export async function createHttpApp(
   def: AppDefinition,
   env: HttpEnv = loadConfig(HttpEnv),
+  composition = compose(def),
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
-    def.module() as never,
+    composition.module as never,
     // ignoreTrailingSlash: the lecture's clients call GET /predict/ with the slash; Nest registers /predict.
     new FastifyAdapter({ bodyLimit: 5 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } }),
     { logger: logger(env, def.name), abortOnError: false },
@@ -68,8 +84,6 @@ export async function createHttpApp(
   app.useGlobalPipes(createValidationPipe());
   setUpOpenApi(app, def);
   await app.init();
-  const groups = def.consumerGroups?.() ?? [];
-  if (groups.length > 0) await connectConsumerGroups(app, groups);
   return app;
 }
 
@@ -120,6 +134,19 @@ function stopOnSignals(app: INestApplication, log: Logger): void {
   process.on('SIGINT', onSignal);
 }
 
+/** Listens, or says in one line that the port is taken. */
+async function listen(app: NestFastifyApplication, env: HttpEnv): Promise<void> {
+  try {
+    await app.listen(env.PORT, env.HOST);
+  } catch (err: unknown) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      await app.close().catch(() => undefined);
+      throw new ConfigError([`PORT: ${env.HOST}:${env.PORT} is already in use; set PORT to a free port`]);
+    }
+    throw err;
+  }
+}
+
 /** The whole of an app's main.ts: build, listen, and turn a bad config into one clear message and exit 1. */
 export async function runApp(def: AppDefinition): Promise<void> {
   try {
@@ -129,13 +156,18 @@ export async function runApp(def: AppDefinition): Promise<void> {
         HttpEnv,
         def.defaultPort === undefined ? process.env : { PORT: String(def.defaultPort), ...process.env },
       );
-    checkConfig([httpEnv, ...(def.config ?? [])]);
+    const composition = compose(def);
+    checkConfig([httpEnv, ...('config' in composition ? composition.config : []), ...(def.config ?? [])]);
     const env = httpEnv();
-    const app = await createHttpApp(def, env);
+    const app = await createHttpApp(def, env, composition);
     const log = new Logger(def.name);
     stopOnSignals(app, log);
-    await app.listen(env.PORT, env.HOST);
+    await listen(app, env);
     log.log(`listening on http://${env.HOST}:${env.PORT} (docs at /docs)`);
+    // Consumer groups join only once the port is ours: a second process on a busy port fails above
+    // without making the running one's groups rebalance, and a process restarted after a crash
+    // answers HTTP (health, reads) at once, while its groups wait out the dead member's session.
+    if (composition.projections.length > 0) await startProjections(app, composition.projections);
   } catch (err: unknown) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${def.name}: ${err.message}\n`);

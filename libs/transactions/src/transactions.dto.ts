@@ -40,6 +40,23 @@ export class AcceptedTransactionDto {
   offset!: string;
 }
 
+export class WriteFailedDto {
+  @ApiProperty({ example: 503 })
+  statusCode!: number;
+
+  @ApiProperty({ example: 'Service Unavailable' })
+  error!: string;
+
+  @ApiProperty({ example: 'Kafka did not acknowledge the write within 10000 ms; it may still be written' })
+  message!: string;
+
+  @ApiProperty({
+    enum: ['not-written', 'unknown'],
+    description: 'not-written: none of the transactions is in the log; unknown: some or all may be.',
+  })
+  outcome!: string;
+}
+
 export class AcceptedBatchDto {
   @ApiProperty({ type: [AcceptedTransactionDto], description: 'In request order.' })
   accepted!: AcceptedTransactionDto[];

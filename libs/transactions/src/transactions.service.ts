@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { parseTransaction, Topics, type Transaction, type TransactionEvent } from '@nurt/contracts';
+import { Topics, type Transaction } from '@nurt/contracts';
 import { KafkaProducer, type Partitioning } from '@nurt/kafka';
 import type { TransactionsEnv } from './transactions.config.js';
 import { TRANSACTIONS_ENV } from './transactions.constants.js';
@@ -13,12 +13,11 @@ export class TransactionsService {
   ) {}
 
   /**
-   * Writes the transactions to the `transactions` topic, keyed by store, and resolves once the
-   * broker acknowledged all of them. occurredAt defaults to now, so every consumer sees one time.
+   * Writes the transactions (complete: the contract's defaults applied, occurredAt included, so
+   * every consumer sees one time) to the `transactions` topic, keyed by store, and resolves once
+   * the broker acknowledged all of them. Concurrent calls share produce requests (KafkaProducer).
    */
-  async submit(events: readonly TransactionEvent[], partitioning?: Partitioning): Promise<AcceptedTransactionDto[]> {
-    const now = new Date();
-    const transactions = events.map((e) => complete(e, now));
+  async submit(transactions: readonly Transaction[], partitioning?: Partitioning): Promise<AcceptedTransactionDto[]> {
     const results = await this.producer.sendBatch<Transaction>(
       transactions.map((tx) => ({
         topic: Topics.Transactions,
@@ -29,11 +28,4 @@ export class TransactionsService {
     );
     return results.map((r, i) => ({ id: transactions[i]?.id ?? '', ...r }));
   }
-}
-
-function complete(event: TransactionEvent, now: Date): Transaction {
-  // The body passed the same rules already (ValidationPipe); this applies the contract's defaults.
-  const parsed = parseTransaction({ ...event }, { timestamp: now });
-  if (!parsed.ok) throw new Error(`unreachable: ${JSON.stringify(parsed.errors)}`);
-  return parsed.value;
 }

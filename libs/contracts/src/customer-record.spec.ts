@@ -1,15 +1,13 @@
-import { EXAMPLE_CUSTOMER } from '@nurt/contracts';
-import { parseCustomerRecord } from './customer-consumer.service.js';
-import type { IHeaders } from './kafkajs.js';
+import { EXAMPLE_CUSTOMER, parseCustomerRecord } from './customer.event.js';
 
 const anna = { ...EXAMPLE_CUSTOMER, id: 7 };
 
-const rec = (key: string | null, eventType?: string): { key: Buffer | null; headers: IHeaders } => ({
-  key: key === null ? null : Buffer.from(key),
-  headers: eventType === undefined ? {} : { 'event-type': Buffer.from(eventType) },
+const rec = (key: string | null, eventType?: string): { key: string | null; headers: Record<string, string> } => ({
+  key,
+  headers: eventType === undefined ? {} : { 'event-type': eventType },
 });
 
-/** The dead-letter text KafkaEventConsumer writes for a failed parse. */
+/** The dead-letter text the consumer runtime writes for a failed parse. */
 function errorsOf(json: unknown, record: ReturnType<typeof rec>): string[] {
   const parsed = parseCustomerRecord(json, record);
   return parsed.ok ? [] : parsed.errors.map((e) => `${e.field}: ${e.message}`);

@@ -1,0 +1,15 @@
+import { Payload } from '@nestjs/microservices';
+import { ConsumerGroups, TransactionsTopic, type Transaction } from '@nurt/contracts';
+import { OnBatch, Projection, type RecordBatch } from '@nurt/kafka';
+import { FraudService } from './fraud.service.js';
+
+/** The `anti-fraud` consumer group: every transaction through the fraud rules, a batch at a time. */
+@Projection(ConsumerGroups.AntiFraud)
+export class FraudProjection {
+  constructor(private readonly fraud: FraudService) {}
+
+  @OnBatch(TransactionsTopic)
+  async transactions(@Payload() batch: RecordBatch<Transaction>): Promise<void> {
+    await this.fraud.apply(batch.records);
+  }
+}

@@ -1,0 +1,140 @@
+import { Logger } from '@nestjs/common';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { KafkaProducer, ProduceRecord } from './kafka-producer.service.js';
+
+/** A feature's outbox table, as the relay sees it. */
+export interface OutboxSource {
+  /**
+   * Hands the oldest unpublished records (at most `limit`) to `publish` and marks them published
+   * once it resolved; returns how many went out, or null when another relay holds the outbox. If
+   * `publish` throws, nothing is marked and the same records come back next time.
+   */
+  publishPending(
+    limit: number,
+    publish: (records: readonly ProduceRecord<unknown>[]) => Promise<void>,
+  ): Promise<number | null>;
+  /** How many records wait (a gauge on /metrics). */
+  pendingCount(): Promise<number>;
+  /** Deletes records published long enough ago, where the table is only an outbox; called every few minutes. */
+  prunePublished?(): Promise<void>;
+}
+
+export interface OutboxRelayOptions {
+  /** Names the metrics (`<name>_outbox_published_total`, …) and the log lines. */
+  readonly name: string;
+  readonly intervalMs: number;
+  readonly batch: number;
+  readonly registry: Registry;
+}
+
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
+/** How long shutdown waits for a run in progress; what it does not finish stays in the outbox. */
+const SHUTDOWN_WAIT_MS = 5000;
+
+/**
+ * The one outbox loop: a change is committed to a table together with the state it describes, then
+ * this publishes it and marks it. It runs right after each commit (`kick`) and on a timer, which
+ * retries what a failed send left behind and picks up whatever a crashed process committed but
+ * never sent, without waiting for the next change. Delivery is at-least-once: a crash between send
+ * and mark sends again, so records carry a stable id or key their consumers de-duplicate by.
+ */
+export class OutboxRelay {
+  private readonly logger: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private active = false;
+  private failing = false;
+  private lastPrune = Date.now();
+  private readonly published: Counter;
+  private readonly failures: Counter;
+
+  constructor(
+    private readonly source: OutboxSource,
+    private readonly producer: KafkaProducer,
+    private readonly options: OutboxRelayOptions,
+  ) {
+    this.logger = new Logger(`outbox ${options.name}`);
+    this.published = new Counter({
+      name: `${options.name}_outbox_published_total`,
+      help: `Records of the ${options.name} outbox published to Kafka.`,
+      registers: [options.registry],
+    });
+    this.failures = new Counter({
+      name: `${options.name}_outbox_failures_total`,
+      help: `Runs of the ${options.name} outbox relay that could not publish (the records stay and are retried).`,
+      registers: [options.registry],
+    });
+    new Gauge({
+      name: `${options.name}_outbox_pending`,
+      help: `Records of the ${options.name} outbox committed but not yet published.`,
+      registers: [options.registry],
+      collect: async function (this: Gauge) {
+        this.set(await source.pendingCount());
+      },
+    });
+  }
+
+  start(): void {
+    this.active = true;
+    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Asks for a run now; a run already in progress is followed by one more, so nothing committed is left behind. */
+  kick(): void {
+    if (!this.active) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.runUntilIdle().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Stops the timer and waits (a while) for the run in progress, before the producer and the database close. */
+  async stop(): Promise<void> {
+    this.active = false;
+    clearInterval(this.timer);
+    if (!this.running) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.running, new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+
+  private async runUntilIdle(): Promise<void> {
+    do {
+      this.again = false;
+      await this.drain();
+    } while (this.again && this.active);
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      for (;;) {
+        const sent = await this.source.publishPending(this.options.batch, async (records) => {
+          await this.producer.sendBatch(records);
+        });
+        if (sent !== null) this.published.inc(sent);
+        if (sent === null || sent < this.options.batch || !this.active) break;
+      }
+      if (this.failing) this.logger.log('publishing again');
+      this.failing = false;
+      if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+        this.lastPrune = Date.now();
+        await this.source.prunePublished?.();
+      }
+    } catch (err: unknown) {
+      this.failures.inc();
+      // One line when publishing starts failing, not one per retry.
+      if (!this.failing) {
+        this.logger.warn(
+          `cannot publish (kept in the outbox, retrying every ${this.options.intervalMs} ms): ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+      this.failing = true;
+    }
+  }
+}

@@ -1,0 +1,284 @@
+import { Logger } from '@nestjs/common';
+import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import type { TopicContract } from '@nurt/contracts';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { applyInOrder } from './batch-apply.js';
+import type { ConsumedRecord, RecordBatch } from './consumed-record.js';
+import { DeadLetterWriter, type DeadLetter, type RawRecord } from './dead-letters.js';
+import { brokerGroupId, type KafkaEnv } from './kafka.config.js';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from './kafkajs.js';
+import { groupTransport, type ProjectionDefinition } from './projection.decorators.js';
+
+/** What /health shows of a group. */
+export type GroupState = 'joining' | 'consuming' | 'rebalancing' | 'restarting' | 'crashed' | 'stopped';
+
+export interface GroupStatus {
+  readonly state: GroupState;
+  /** Partitions this process holds, per topic (empty until it joined). */
+  readonly partitions: Readonly<Record<string, readonly number[]>>;
+  /** When the group entered this state. */
+  readonly since: string;
+  readonly error?: string;
+}
+
+/** Well inside the session timeout, so a long batch or a backoff never costs the group its partitions. */
+const HEARTBEAT_EVERY_MS = 3000;
+
+type Decoded<T> =
+  | { readonly ok: true; readonly record: ConsumedRecord<T> }
+  | { readonly ok: false; readonly letter: Omit<DeadLetter, 'group' | 'topic'> };
+
+function headerTexts(message: KafkaMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = first.toString();
+  }
+  return out;
+}
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Decodes a record once (key and headers as text, the value as JSON) and checks it with the topic's
+ * contract. Whatever the bytes, it answers: a record that cannot be read is a dead letter, never an
+ * exception (an exception here would make kafkajs restart the consumer on the same record for ever).
+ */
+export function decodeRecord<T>(
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+  contract: TopicContract<T>,
+): Decoded<T> {
+  const raw: RawRecord = {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key ?? null,
+    value: message.value ?? null,
+    headers: message.headers ?? {},
+  };
+  const deadLetter = (reason: 'parse' | 'validation', error: string): Decoded<T> => ({
+    ok: false,
+    letter: { record: raw, reason, error, attempts: 0 },
+  });
+  const headers = headerTexts(message);
+  const key = raw.key === null ? null : raw.key.toString('utf8');
+  const timestamp = new Date(Number(message.timestamp));
+  let json: unknown = null;
+  if (raw.value !== null) {
+    try {
+      json = JSON.parse(raw.value.toString('utf8'));
+    } catch (err: unknown) {
+      return deadLetter('parse', `value is not JSON: ${messageOf(err)}`);
+    }
+  }
+  let parsed;
+  try {
+    parsed = contract.parse(json, { key, headers, timestamp });
+  } catch (err: unknown) {
+    return deadLetter('validation', `could not be validated: ${messageOf(err)}`);
+  }
+  if (!parsed.ok) return deadLetter('validation', parsed.errors.map((e) => `${e.field}: ${e.message}`).join('; '));
+  return {
+    ok: true,
+    record: { value: parsed.value, key, topic, partition, offset: message.offset, timestamp, headers },
+  };
+}
+
+/**
+ * One consumer group as a Nest transport: a kafkajs consumer running `eachBatch`, whose records
+ * reach the group's `@OnBatch` handlers (Nest message handlers bound to this server's transport id)
+ * as typed batches. Per batch, one partition's records from one fetch:
+ * 1. every record is decoded and validated once, with the topic's contract; bad ones are
+ *    dead-lettered (today's `dlq-*` headers), in order;
+ * 2. the valid ones go to the handler as one batch, which applies them in one database transaction;
+ *    a failure is retried with backoff, then narrowed down to the failing record (`applyInOrder`);
+ * 3. offsets are marked processed only after the handler resolved, and kafkajs commits them after
+ *    the batch. It heartbeats while a batch runs and stops at `isStale()` (the partition moved on).
+ */
+export class ProjectionServer extends Server implements CustomTransportStrategy {
+  override readonly transportId: symbol;
+  // Handler errors come back to this server (processBatch), which retries and dead-letters them.
+  override propagatesEventHandlerErrors = true;
+  readonly name: string;
+  private readonly log: Logger;
+  private readonly contracts: ReadonlyMap<string, TopicContract<unknown>>;
+  private consumer: Consumer | null = null;
+  private closing = false;
+  private current: GroupStatus = { state: 'stopped', partitions: {}, since: new Date().toISOString() };
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly env: KafkaEnv,
+    readonly definition: ProjectionDefinition,
+    private readonly deadLetters: DeadLetterWriter,
+  ) {
+    super();
+    this.name = definition.group;
+    this.transportId = groupTransport(definition.group);
+    this.contracts = new Map(definition.contracts.map((c) => [c.topic, c]));
+    this.log = new Logger(`group ${brokerGroupId(env, definition.group)}`);
+  }
+
+  groupStatus(): GroupStatus {
+    return this.current;
+  }
+
+  listen(callback: (err?: unknown) => void): void {
+    this.start().then(
+      () => callback(),
+      (err: unknown) => callback(err),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    // kafkajs lets the batch in hand finish (it stops early at the next record boundary it can),
+    // commits what was marked processed, and leaves the group.
+    await this.consumer?.disconnect();
+    this.consumer = null;
+    this.setState('stopped');
+  }
+
+  on(): never {
+    throw new Error('ProjectionServer has no events to listen to');
+  }
+
+  unwrap<T>(): T {
+    if (!this.consumer) throw new Error('Not started: call startProjections() first');
+    return this.consumer as T;
+  }
+
+  private setState(state: GroupState, extra: Partial<GroupStatus> = {}): void {
+    this.current = {
+      state,
+      partitions: extra.partitions ?? (state === 'consuming' ? this.current.partitions : {}),
+      since: new Date().toISOString(),
+      ...(extra.error !== undefined ? { error: extra.error } : {}),
+    };
+    this._status$.next(state);
+  }
+
+  private async start(): Promise<void> {
+    const topics = [...this.contracts.keys()];
+    const missing = topics.filter((t) => !this.getHandlerByPattern(t));
+    if (missing.length > 0) {
+      throw new Error(`consumer group ${this.name}: no handler registered for ${missing.join(', ')}`);
+    }
+    const consumer = this.kafka.consumer({
+      groupId: brokerGroupId(this.env, this.name),
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.env.KAFKA_SESSION_TIMEOUT_MS,
+      heartbeatInterval: this.env.KAFKA_HEARTBEAT_INTERVAL_MS,
+      maxBytesPerPartition: this.env.KAFKA_FETCH_MAX_BYTES_PER_PARTITION,
+    });
+    const { events } = consumer;
+    consumer.on(events.GROUP_JOIN, ({ payload }) =>
+      this.setState('consuming', { partitions: payload.memberAssignment }),
+    );
+    consumer.on(events.REBALANCING, () => this.setState('rebalancing'));
+    consumer.on(events.CRASH, ({ payload }) => {
+      this.setState(payload.restart ? 'restarting' : 'crashed', { error: payload.error.message });
+    });
+    consumer.on(events.STOP, () => this.setState('stopped'));
+    this.consumer = consumer;
+    this.setState('joining');
+    await consumer.connect();
+    // A new group builds its view from the whole log (auto.offset.reset=earliest).
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.env.KAFKA_PARTITIONS_CONCURRENTLY,
+      eachBatch: (payload) => this.processBatch(payload),
+    });
+  }
+
+  private async processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const heartbeat = (): Promise<void> => payload.heartbeat();
+    const resolveOffset = (offset: string): void => payload.resolveOffset(offset);
+    const { topic, partition } = batch;
+    const contract = this.contracts.get(topic);
+    if (!contract) throw new Error(`consumer group ${this.name} got records of ${topic}, which it does not read`);
+    const stopped = (): boolean => this.closing || !payload.isRunning() || payload.isStale();
+
+    const valid: ConsumedRecord<unknown>[] = [];
+    const invalid: DeadLetter[] = [];
+    for (const message of batch.messages) {
+      const decoded = decodeRecord(topic, partition, message, contract);
+      if (decoded.ok) valid.push(decoded.record);
+      else invalid.push({ ...decoded.letter, group: this.name, topic: contract.deadLetterTopic });
+    }
+    // Written before anything after them is marked processed; if the write fails, the batch fails
+    // and kafkajs delivers it again: a record is never skipped without a dead letter.
+    if (invalid.length > 0) await this.deadLetters.write(invalid);
+
+    const rawOf = new Map(batch.messages.map((m) => [m.offset, m]));
+    const finished = await applyInOrder(valid, {
+      retries: this.env.KAFKA_HANDLER_RETRIES,
+      apply: (records) =>
+        this.withHeartbeats(heartbeat, () => this.handle({ group: this.name, topic, partition, records })),
+      done: (last) => resolveOffset(last.offset),
+      stopped,
+      backoff: async (attempt) => {
+        const until = Date.now() + this.env.KAFKA_HANDLER_BACKOFF_MS * 2 ** (attempt - 1);
+        for (let left = until - Date.now(); left > 0 && !stopped(); left = until - Date.now()) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(left, HEARTBEAT_EVERY_MS)));
+          await heartbeat();
+        }
+      },
+      failed: (err, records, attempt) => {
+        const first = records[0]?.offset ?? '?';
+        const last = records[records.length - 1]?.offset ?? '?';
+        this.log.warn(
+          `${topic}/${partition}@${first}..${last} (${records.length} records) failed, attempt ${attempt}: ${messageOf(err)}`,
+        );
+      },
+      deadLetter: async (record, err, attempts) => {
+        const message = rawOf.get(record.offset);
+        await this.deadLetters.write([
+          {
+            record: {
+              topic,
+              partition,
+              offset: record.offset,
+              key: message?.key ?? null,
+              value: message?.value ?? null,
+              headers: message?.headers ?? {},
+            },
+            topic: contract.deadLetterTopic,
+            group: this.name,
+            reason: 'handler',
+            error: messageOf(err),
+            attempts,
+          },
+        ]);
+      },
+    });
+    // Trailing records that were dead-lettered, and a batch of nothing but dead letters, move on too.
+    if (finished && !stopped()) resolveOffset(batch.lastOffset());
+  }
+
+  /** Calls the group's handler for the topic through Nest (pipes, interceptors, filters). */
+  private async handle(batch: RecordBatch<unknown>): Promise<void> {
+    const handler = this.getHandlerByPattern(batch.topic);
+    if (!handler) throw new Error(`no handler for ${batch.topic}`);
+    const result: unknown = await handler(batch);
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+  }
+
+  /** Runs `work`, heartbeating every few seconds meanwhile, so that a long transaction keeps the membership. */
+  private async withHeartbeats<T>(heartbeat: () => Promise<void>, work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => {
+      // A rebalance shows here first; the next heartbeat between steps raises it where it counts.
+      heartbeat().catch(() => undefined);
+    }, HEARTBEAT_EVERY_MS);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+}

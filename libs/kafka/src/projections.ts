@@ -1,0 +1,32 @@
+import type { INestApplication, Type } from '@nestjs/common';
+import { DeadLetterWriter } from './dead-letters.js';
+import type { KafkaEnv } from './kafka.config.js';
+import { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
+import { KafkaHealth } from './kafka.health.js';
+import type { Kafka } from './kafkajs.js';
+import { projectionGroups } from './projection.decorators.js';
+import { ProjectionServer } from './projection.server.js';
+
+/**
+ * Starts one consumer group per group the given projection classes declare, each as its own Nest
+ * transport in this process, and shows each on /health. The classes must be controllers of the
+ * app's modules. Call after the app listens: a process answers HTTP before it joins a group (a
+ * second process on a busy port then fails without making the groups rebalance), and a group's
+ * first join can wait out a dead member's session.
+ */
+export async function startProjections(app: INestApplication, types: readonly Type[]): Promise<ProjectionServer[]> {
+  const definitions = projectionGroups(types);
+  if (definitions.length === 0) return [];
+  const env = app.get<KafkaEnv>(KAFKA_ENV);
+  const kafka = app.get<Kafka>(KAFKA_CLIENT);
+  const deadLetters = app.get(DeadLetterWriter);
+  const health = app.get(KafkaHealth);
+  const servers = definitions.map((definition) => {
+    const server = new ProjectionServer(kafka, env, definition, deadLetters);
+    app.connectMicroservice({ strategy: server }, { inheritAppConfig: false });
+    health.track(server);
+    return server;
+  });
+  await app.startAllMicroservices();
+  return servers;
+}
