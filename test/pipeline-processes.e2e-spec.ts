@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConsumerGroups, Topics, type Transaction } from '@nurt/contracts';
 import { KafkaProducer, loadKafkaEnv } from '@nurt/kafka';
 import kafkajs from 'kafkajs';
@@ -5,7 +8,7 @@ import pg from 'pg';
 import { createScratchDatabase, type ScratchDatabase } from './support/databases.js';
 import { groupLag, plainKafka, startGroupAtEnd } from './support/kafka.js';
 import { freePort } from './support/net.js';
-import { makeTransactions, runStores } from './support/pipeline.js';
+import { getJson, makeTransactions, runStores } from './support/pipeline.js';
 import { startBuiltApp, waitForHttp, type AppProcess } from './support/process.js';
 import { runId, sleep, waitFor } from './support/wait.js';
 
@@ -50,6 +53,18 @@ async function appliedCount(db: pg.Client, run: string): Promise<number> {
   }
 }
 
+interface GroupHealth {
+  checks: { kafka: { consumerGroups?: Record<string, { state: string; partitions: Record<string, number[]> }> } };
+}
+
+async function groupState(
+  worker: AppProcess,
+): Promise<{ state: string; partitions: Record<string, number[]> } | undefined> {
+  const res = await fetch(`${worker.url}/health`).catch(() => undefined);
+  if (!res) return undefined;
+  return ((await res.json()) as GroupHealth).checks.kafka.consumerGroups?.[GROUP];
+}
+
 async function groupMembers(groupId: string): Promise<number[][]> {
   const admin = plainKafka('nurt-test-admin').admin();
   await admin.connect();
@@ -70,15 +85,20 @@ describe('reporting workers as processes (node dist/apps/reporting/main.js, Post
   let producer: KafkaProducer;
   const workers: AppProcess[] = [];
 
-  async function startWorker(suffix: string): Promise<AppProcess> {
+  async function startWorker(
+    suffix: string,
+    env: Record<string, string> = {},
+    readyPath = '/health',
+  ): Promise<AppProcess> {
     const worker = startBuiltApp('reporting', await freePort(), {
       DATABASE_URL: scratch.url,
       KAFKA_GROUP_SUFFIX: suffix,
       KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+      ...env,
     });
     workers.push(worker);
     try {
-      await waitForHttp(`${worker.url}/health`, 200, 90_000);
+      await waitForHttp(`${worker.url}${readyPath}`, 200, 90_000);
     } catch (err: unknown) {
       throw new Error(`${String(err)}\n${worker.output()}`, { cause: err });
     }
@@ -188,6 +208,103 @@ describe('reporting workers as processes (node dist/apps/reporting/main.js, Post
       120_000,
     );
     expect(await actualView(db, stores)).toEqual(expectedView(txs));
+    // After the rebalance, /health shows the group consuming again, with every partition.
+    await waitFor('the survivor to say it consumes all six', async () => {
+      const state = await groupState(b);
+      return state?.state === 'consuming' && state.partitions[Topics.Transactions]?.length === 6;
+    });
     expect(await b.stop('SIGTERM')).toBe(0);
+  });
+
+  it('kill -9 between the database commit and the offset commit: the batch comes again and changes nothing; the restarted worker answers HTTP before it rejoins', async () => {
+    const run = runId();
+    const suffix = `-window-${run}`;
+    const groupId = `${GROUP}${suffix}`;
+    // One store, so one partition: its batches are applied one after another.
+    const [store = ''] = runStores(run, 1);
+    const txs = makeTransactions(run, 400, [store], 20);
+    await startGroupAtEnd(groupId, Topics.Transactions);
+    const fast = { KAFKA_SESSION_TIMEOUT_MS: '8000', KAFKA_HEARTBEAT_INTERVAL_MS: '1000' };
+    const first = await startWorker(suffix, fast);
+    await waitFor('the group to be consuming', async () => (await groupState(first))?.state === 'consuming', 60_000);
+
+    // Test scaffolding in this test's own database: the worker's COMMIT waits for a lock the test
+    // holds (a deferred trigger runs at commit time), so the test can freeze the worker while its
+    // COMMIT is in the server's hands, then let the server finish it. The answer to COMMIT, and
+    // with it the offset commit that follows, never comes: that is the crash window.
+    const LOCK = 4242;
+    const holder = new pg.Client({ connectionString: scratch.url });
+    await holder.connect();
+    await db.query(`CREATE FUNCTION public.hold_commit() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN PERFORM pg_advisory_xact_lock(${LOCK}); RETURN NULL; END $$`);
+    await db.query(`CREATE CONSTRAINT TRIGGER hold_commit AFTER INSERT OR UPDATE ON reporting.sales_stats
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.hold_commit()`);
+    await holder.query('SELECT pg_advisory_lock($1)', [LOCK]);
+    try {
+      await producer.sendBatch(
+        txs.slice(0, 200).map((tx) => ({ topic: Topics.Transactions, key: tx.store, value: tx })),
+      );
+      await waitFor('the worker COMMIT to wait for the lock', async () => {
+        const { rows } = await db.query<{ n: string }>(
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query = 'COMMIT'`,
+        );
+        return Number(rows[0]?.n) > 0;
+      });
+      process.kill(first.child.pid as number, 'SIGSTOP');
+      await holder.query('SELECT pg_advisory_unlock($1)', [LOCK]);
+      await waitFor('the database commit', async () => (await appliedCount(db, run)) > 0, 30_000);
+      expect(await first.stop('SIGKILL')).toBeNull();
+    } finally {
+      await holder.end();
+      await db.query('DROP TRIGGER hold_commit ON reporting.sales_stats; DROP FUNCTION public.hold_commit()');
+    }
+    const applied = await appliedCount(db, run);
+    const { rows } = await db.query<{ partition: number; max: string }>(
+      'SELECT partition, max("offset") AS max FROM reporting.applied_events WHERE id LIKE $1 GROUP BY partition',
+      [`${run}-%`],
+    );
+    expect(rows).toHaveLength(1);
+    const admin = plainKafka('nurt-test-admin').admin();
+    await admin.connect();
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [Topics.Transactions] });
+    await admin.disconnect();
+    const next = committed?.partitions.find((p) => p.partition === rows[0]?.partition)?.offset;
+    // The database holds records the group never committed in Kafka.
+    expect(Number(rows[0]?.max)).toBeGreaterThanOrEqual(Number(next));
+
+    // A restarted worker serves HTTP at once, while its group waits out the dead member's session.
+    const started = Date.now();
+    const second = await startWorker(suffix, fast, '/health/live');
+    const answeredAfter = Date.now() - started;
+    expect(['joining', 'rebalancing']).toContain((await groupState(second))?.state);
+    await producer.sendBatch(txs.slice(200).map((tx) => ({ topic: Topics.Transactions, key: tx.store, value: tx })));
+    await waitFor('every transaction applied', async () => (await appliedCount(db, run)) === txs.length, 120_000);
+    await waitFor('no lag', async () => (await groupLag(groupId, Topics.Transactions)) === 0);
+    expect(applied).toBeLessThan(txs.length);
+    expect(await actualView(db, [store])).toEqual(expectedView(txs));
+    expect(answeredAfter).toBeLessThan(20_000);
+    expect(await second.stop('SIGTERM')).toBe(0);
+  });
+
+  it('refuses a second process on the same PGlite folder, naming it, and leaves the first one running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nurt-pglite-'));
+    const suffix = `-pglite-${runId()}`;
+    try {
+      const first = await startWorker(suffix, { DATABASE_URL: '', PGLITE_DIR: dir });
+      const second = startBuiltApp('reporting', await freePort(), {
+        DATABASE_URL: '',
+        PGLITE_DIR: dir,
+        KAFKA_GROUP_SUFFIX: suffix,
+      });
+      workers.push(second);
+      expect(await second.exited()).toBe(1);
+      expect(second.output()).toContain(`PGLITE_DIR: ${dir} is in use by process ${first.child.pid}`);
+      expect(second.output()).toContain('DATABASE_URL');
+      expect(second.output()).not.toMatch(/\n\s+at /);
+      expect((await getJson<{ status: string }>(`${first.url}/health`)).status).toBe('up');
+      expect(await first.stop('SIGTERM')).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

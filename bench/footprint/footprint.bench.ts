@@ -34,7 +34,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { ConsumerGroups, STORES, Topics } from '@nurt/contracts';
+import { SERVICES, STORES, type ServiceName } from '@nurt/contracts';
+import { groupsOf as groupsOfServices } from '@nurt/runtime';
+import { loadServices } from '../../apps/services/index.js';
 import { plainKafka, startGroupAtEnd } from '../../test/support/kafka.js';
 import { ensureKafka, freePort, root } from '../lib/harness.js';
 import {
@@ -75,18 +77,17 @@ if (!(Number.isInteger(predictions) && predictions >= 1 && predictions <= 100_00
   throw new Error('--predictions must be 1..100000');
 }
 
-const SERVICES = ['customers', 'prediction', 'transactions', 'fraud', 'reporting', 'recommendation'] as const;
-type Service = (typeof SERVICES)[number];
+type Service = ServiceName;
 const GATEWAY = existsSync(join(root, 'apps/gateway/main.ts')) ? 'gateway' : undefined;
 const SPLIT: readonly string[] = [...SERVICES, ...(GATEWAY ? [GATEWAY] : [])];
 
-/** The consumer groups each app runs and the topics they read (apps/<app>/main.ts, libs/<feature>); the monolith runs all. */
-const GROUPS: Readonly<Record<string, readonly { group: string; topics: readonly string[] }[]>> = {
-  fraud: [{ group: ConsumerGroups.AntiFraud, topics: [Topics.Transactions] }],
-  reporting: [{ group: ConsumerGroups.Reporting, topics: [Topics.Transactions] }],
-  recommendation: [{ group: ConsumerGroups.Recommendation, topics: [Topics.Transactions, Topics.Customers] }],
-};
-const groupsOf = (app: string) => (app === 'monolith' ? Object.values(GROUPS).flat() : (GROUPS[app] ?? []));
+/** The consumer groups each app runs and the topics they read, from the service definitions; the monolith runs all. */
+const DEFINITIONS = await loadServices(SERVICES);
+const groupsOf = (app: string): { group: string; topics: string[] }[] =>
+  groupsOfServices(DEFINITIONS.filter((d) => app === 'monolith' || d.name === app)).map((g) => ({
+    group: g.group,
+    topics: g.contracts.map((c) => c.topic),
+  }));
 
 const brokers = process.env['KAFKA_BROKERS'] || '127.0.0.1:9092';
 const runTag = `footprint-${Date.now().toString(36)}`;

@@ -1,8 +1,9 @@
-import { ConsumerGroups, SERVICES, Topics, type ServiceName } from '@nurt/contracts';
+import { SERVICES, type ServiceName } from '@nurt/contracts';
 import { gatewayUrlVariable } from '@nurt/gateway';
+import { loadServices } from '../../apps/services/index.js';
 import { freePort, freePortRun } from './net.js';
+import { positionGroupsAtEnd } from './pipeline.js';
 import { startBuiltApp, waitForHttp, type AppProcess } from './process.js';
-import { startGroupAtEnd } from './kafka.js';
 
 export type Mode = 'monolith' | 'split';
 
@@ -31,8 +32,6 @@ export interface DeploymentOptions {
   readonly env?: Record<string, string>;
 }
 
-const GROUPS = [ConsumerGroups.AntiFraud, ConsumerGroups.Reporting, ConsumerGroups.Recommendation];
-
 /** Waits for /health/ready; fails at once, with the output, if the process exits meanwhile. */
 async function ready(app: AppProcess, timeoutMs = 120_000): Promise<void> {
   const exited = app.exited().then((code) => {
@@ -48,10 +47,7 @@ async function ready(app: AppProcess, timeoutMs = 120_000): Promise<void> {
 }
 
 export async function startDeployment(mode: Mode, options: DeploymentOptions): Promise<Deployment> {
-  for (const group of GROUPS) {
-    for (const topic of [Topics.Transactions, Topics.Customers])
-      await startGroupAtEnd(`${group}${options.groupSuffix}`, topic);
-  }
+  await positionGroupsAtEnd(await loadServices(SERVICES), options.groupSuffix);
   const env = {
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
     KAFKA_GROUP_SUFFIX: options.groupSuffix,

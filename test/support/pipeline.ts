@@ -1,8 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Transaction } from '@nurt/contracts';
-import { projectionGroups, startProjections } from '@nurt/kafka';
-import { composeServices, createValidationPipe, type ServiceDefinition } from '@nurt/runtime';
+import { startProjections } from '@nurt/kafka';
+import { composeServices, createValidationPipe, groupsOf, type ServiceDefinition } from '@nurt/runtime';
 import { startGroupAtEnd } from './kafka.js';
 
 export interface ServiceAppOptions {
@@ -51,7 +51,7 @@ export async function startServiceApp(
  * before any of them starts, so that a test's groups see only what the test produces.
  */
 export async function positionGroupsAtEnd(services: readonly ServiceDefinition[], suffix: string): Promise<void> {
-  for (const { group, contracts } of projectionGroups(services.flatMap((s) => s.projections ?? []))) {
+  for (const { group, contracts } of groupsOf(services)) {
     for (const { topic } of contracts) await startGroupAtEnd(`${group}${suffix}`, topic);
   }
 }

@@ -155,6 +155,15 @@ describe('decide', () => {
   });
 });
 
+describe('decide on a dead letter cut to fit', () => {
+  it('skips it as unroutable and says where the whole record is', () => {
+    const cut = letter(dlq({ [DeadLetterHeaders.Truncated]: 'value', [DeadLetterHeaders.Reason]: 'validation' }));
+    const decision = decide(cut, { topic: 'transactions.dlq' });
+    expect(decision).toMatchObject({ action: 'skip', unroutable: true, target: 'transactions' });
+    expect(decision.action === 'skip' && decision.why).toMatch(/cut to fit \(value\).*transactions\/3@1204/);
+  });
+});
+
 describe('formatLine', () => {
   it('prints the verb, the DLQ offset, the origin topic, the key and the reason', () => {
     const l = letter(dlq());

@@ -167,6 +167,18 @@ export function decide(letter: DeadLetter, options: Pick<ReplayOptions, 'topic' 
   if (origin === undefined || origin === '') {
     return { action: 'skip', target: null, unroutable: true, why: `no ${DeadLetterHeaders.OriginTopic} header` };
   }
+  const truncated = headerString(letter.headers, DeadLetterHeaders.Truncated);
+  if (truncated !== undefined) {
+    // Sending a cut value back would only fail again; the whole record is still at its origin.
+    const partition = headerString(letter.headers, DeadLetterHeaders.OriginPartition) ?? '?';
+    const offset = headerString(letter.headers, DeadLetterHeaders.OriginOffset) ?? '?';
+    return {
+      action: 'skip',
+      target: origin,
+      unroutable: true,
+      why: `the dead letter was cut to fit (${truncated}); the record is whole at ${origin}/${partition}@${offset} until its retention ends`,
+    };
+  }
   if (!REPLAY_TARGETS.includes(origin)) {
     return {
       action: 'skip',

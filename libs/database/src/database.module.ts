@@ -11,7 +11,9 @@ import {
 } from '@nestjs/common';
 import { HealthRegistry, type HealthCheck, type HealthCheckResult } from '@nurt/observability';
 import type { Database } from './database.js';
+import type { Env } from '@nurt/config';
 import { loadDatabaseEnv, type DatabaseEnv } from './database.config.js';
+import { checkPgliteDir } from './pglite-lock.js';
 import { migrate, type SchemaMigrations } from './migrations.js';
 import { PgliteDatabase } from './pglite.database.js';
 import { PostgresDatabase } from './postgres.database.js';
@@ -28,10 +30,27 @@ export interface DatabaseModuleOptions {
   readonly env?: DatabaseEnv;
 }
 
+/** The PGlite folder `app` uses, or undefined for PostgreSQL or an in-memory PGlite. */
+function pgliteDir(env: DatabaseEnv, app: string): string | undefined {
+  if (env.DATABASE_URL) return undefined;
+  const dir = env.PGLITE_DIR ?? resolve('.data/pglite', app);
+  return dir === 'memory' ? undefined : dir;
+}
+
 export async function openDatabase(env: DatabaseEnv, app: string): Promise<Database> {
   if (env.DATABASE_URL) return new PostgresDatabase(env.DATABASE_URL, env.DATABASE_POOL_MAX);
-  const dir = env.PGLITE_DIR ?? resolve('.data/pglite', app);
-  return PgliteDatabase.open(dir === 'memory' ? undefined : dir);
+  return PgliteDatabase.open(pgliteDir(env, app));
+}
+
+/**
+ * The database config of `app`, checked before anything starts: every variable, and that its
+ * PGlite folder is not held by another process (opening it takes the folder for good).
+ */
+export function checkDatabaseConfig(app: string, env?: Env): DatabaseEnv {
+  const config = loadDatabaseEnv(env);
+  const dir = pgliteDir(config, app);
+  if (dir !== undefined) checkPgliteDir(dir);
+  return config;
 }
 
 @Injectable()

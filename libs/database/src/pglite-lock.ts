@@ -17,6 +17,34 @@ function holderAlive(pid: number, host: string): boolean {
   }
 }
 
+function inUse(dir: string, path: string, pid: number, host: string): ConfigError {
+  return new ConfigError([
+    `PGLITE_DIR: ${dir} is in use by process ${pid}${host === hostname() ? '' : ` on ${host}`}; two processes ` +
+      'on one embedded database lose data. Give this process its own folder (PGLITE_DIR=<dir>), or run every ' +
+      `instance on one PostgreSQL (DATABASE_URL=postgres://…). If no such process runs, delete ${path}.`,
+  ]);
+}
+
+/** The live process holding the folder, if any. */
+function holder(path: string): { pid: number; host: string } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const [pidText = '', host = ''] = text.split('\n');
+  const pid = Number(pidText);
+  return Number.isInteger(pid) && pid > 0 && holderAlive(pid, host) ? { pid, host } : undefined;
+}
+
+/** Refuses, with one line, a folder another live process holds (checked with the config, before anything starts). */
+export function checkPgliteDir(dir: string): void {
+  const path = join(dir, LOCK_FILE);
+  const held = holder(path);
+  if (held) throw inUse(dir, path, held.pid, held.host);
+}
+
 /**
  * Takes a PGlite folder for this process, or refuses with one line saying who holds it and what to
  * do. PGlite is PostgreSQL in one process: two processes on one folder each write pages the other
@@ -41,15 +69,8 @@ export function lockPgliteDir(dir: string): () => void {
     } catch (err: unknown) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
     }
-    const [pidText = '', host = ''] = readFileSync(path, 'utf8').split('\n');
-    const pid = Number(pidText);
-    if (Number.isInteger(pid) && pid > 0 && holderAlive(pid, host)) {
-      throw new ConfigError([
-        `PGLITE_DIR: ${dir} is in use by process ${pid}${host === hostname() ? '' : ` on ${host}`}; two processes ` +
-          'on one embedded database lose data. Give this process its own folder (PGLITE_DIR=<dir>), or run ' +
-          `every instance on one PostgreSQL (DATABASE_URL=postgres://…). If no such process runs, delete ${path}.`,
-      ]);
-    }
+    const held = holder(path);
+    if (held) throw inUse(dir, path, held.pid, held.host);
     unlinkSync(path);
   }
 }

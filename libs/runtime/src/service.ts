@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { projectionGroups, type ProjectionDefinition } from '@nurt/kafka';
-import { DatabaseModule, loadDatabaseEnv } from '@nurt/database';
+import { checkDatabaseConfig, DatabaseModule, loadDatabaseEnv } from '@nurt/database';
 import { KafkaModule, loadKafkaEnv } from '@nurt/kafka';
 import { ObservabilityModule } from '@nurt/observability';
 import type { Env } from '@nurt/config';
@@ -37,6 +37,11 @@ export interface ComposeOptions {
   readonly env?: Env;
 }
 
+/** The consumer groups the services run, with the topics each reads (no Nest needed). */
+export function groupsOf(services: readonly ServiceDefinition[]): ProjectionDefinition[] {
+  return projectionGroups(services.flatMap((s) => s.projections ?? []));
+}
+
 @Module({})
 class ServicesModule {}
 
@@ -69,10 +74,10 @@ export function composeServices(
       ],
     },
     projections,
-    groups: projectionGroups(projections),
+    groups: groupsOf(services),
     config: [
       ...(kafka ? [() => loadKafkaEnv(env)] : []),
-      ...(database ? [() => loadDatabaseEnv(env)] : []),
+      ...(database ? [() => checkDatabaseConfig(app, env)] : []),
       ...services.flatMap((s) => s.config ?? []),
     ],
   };
