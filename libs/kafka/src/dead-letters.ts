@@ -139,8 +139,7 @@ export class DeadLetterWriter {
     let bytes = 0;
     for (const letter of letters) {
       const record = deadLetterRecord(letter, this.env);
-      const size =
-        (record.key?.length ?? 0) + ((record.value)?.length ?? 0) + sizeOf(record.headers ?? {});
+      const size = (record.key?.length ?? 0) + (record.value?.length ?? 0) + sizeOf(record.headers ?? {});
       if (chunk.length > 0 && bytes + size > MAX_DEAD_LETTER_BYTES) {
         await this.producer.sendBatch(chunk);
         chunk = [];
