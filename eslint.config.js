@@ -3,6 +3,48 @@ import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+// Dependency direction: apps → features → platform libs, never back; libs only through their barrel.
+const FEATURES = ['customers', 'prediction', 'transactions', 'fraud', 'reporting', 'recommendation'];
+const PLATFORM = ['config', 'contracts', 'database', 'kafka', 'observability', 'random'];
+const throughBarrels = [
+  { group: ['@nurt/*/**'], message: 'Import a lib through its barrel (@nurt/<lib>), never a deep path.' },
+  { group: ['**/libs/**', '../../*/src/**'], message: 'Import another lib through its alias (@nurt/<lib>).' },
+];
+const forbid = (libs, why) => ({ group: libs.map((l) => `@nurt/${l}`), message: why });
+const boundaries = [
+  ...FEATURES.map((feature) => ({
+    files: [`libs/${feature}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...throughBarrels,
+            forbid(
+              [...FEATURES.filter((f) => f !== feature), 'runtime', 'gateway'],
+              'A feature imports platform libs only: never another feature (talk through Kafka or a client) nor the bootstrap.',
+            ),
+          ],
+        },
+      ],
+    },
+  })),
+  ...PLATFORM.map((lib) => ({
+    files: [`libs/${lib}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...throughBarrels,
+            forbid([...FEATURES, 'runtime', 'gateway'], 'A platform lib knows no feature and no bootstrap.'),
+          ],
+        },
+      ],
+    },
+  })),
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.kafka/**', '.data/**', 'models/**', 'data/**'] },
   js.configs.recommended,
@@ -36,6 +78,7 @@ export default tseslint.config(
       },
     },
   },
+  ...boundaries,
   {
     files: ['**/*.spec.ts', 'test/**/*.ts'],
     rules: { '@typescript-eslint/unbound-method': 'off' },
