@@ -257,8 +257,9 @@ describe('the consumer-group runtime: no record stalls a partition, nothing appl
         (await Promise.all([AUDIT, 'reporting'].map((g) => groupLag(`${g}${suffix}`, Topics.Transactions)))).every(
           (lag) => lag === 0,
         ),
-      240_000,
+      570_000,
     );
     expect({ counts: await Promise.all(stores.map(count)), audited: await audited() }).toEqual(before);
-  });
+    // The whole topic comes again: seconds on a fresh broker (CI), minutes on one that kept a week of benches.
+  }, 600_000);
 });

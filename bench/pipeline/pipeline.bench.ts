@@ -1,213 +1,387 @@
 /**
- * npm run bench:pipeline [-- --count 6000 --perf-records 100000 --database-url postgres://...]
+ * npm run bench:pipeline [-- --count 30000 --database-url postgres://… --instances 1,2,3 --profile]
  *
- * On the broker in KAFKA_BROKERS, in one run:
- *  1. Kafka's own ProducerPerformance (acks=all, idempotent, 200-byte records) on a scratch topic:
- *     the baseline, in records per second.
- *  2. nurt's producer (KafkaProducer.sendBatch, 1000 transactions a batch, acks=all) on the same topic.
- *  3. End to end: the built monolith (all three consumer groups, PostgreSQL), transactions posted to
- *     POST /transactions/batch (1000 a request) until every group has applied every one of them.
- * Each is reported as a ratio to the baseline. Bounded: a few hundred thousand records at most.
+ * How fast the consumer groups turn the `transactions` topic into their views, against the
+ * broker's own consumer, in one run on the broker in KAFKA_BROKERS (or the local one):
+ *  1. Kafka's ConsumerPerformance reads `count` records of `transactions`: the baseline, the speed
+ *     at which the log itself can be read on this machine.
+ *  2. End to end, the built monolith (all three groups, anti-fraud, reporting, recommendation):
+ *     `count` lecture-shaped transactions written to `transactions` (nurt's producer), timed from
+ *     the first write until every group has committed the end of the topic; once on embedded
+ *     storage (PGlite in a folder, the `npm start` default) and once on PostgreSQL.
+ *  3. The reporting service alone in split mode, as 1, 2 and 3 instances sharing one PostgreSQL.
+ * Every run is checked: each group applied each transaction exactly once.
+ * `--profile` records a CPU profile of the embedded-storage monolith and prints where its time went.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Topics, type Transaction } from '@nurt/contracts';
+import { SERVICES, Topics, type Transaction } from '@nurt/contracts';
 import { KafkaProducer, loadKafkaEnv } from '@nurt/kafka';
+import type { ProfileDto } from '@nurt/recommendation';
+import type { SalesReportDto } from '@nurt/reporting';
+import { groupsOf, type ServiceDefinition } from '@nurt/runtime';
 import { TrafficGenerator } from '@nurt/transactions';
-import kafkajs from 'kafkajs';
 import pg from 'pg';
-import { startGroupAtEnd } from '../../test/support/kafka.js';
-import { killAll, root, startServer } from '../lib/harness.js';
+import { loadServices } from '../../apps/services/index.js';
+import { groupLag } from '../../test/support/kafka.js';
+import { positionGroupsAtEnd } from '../../test/support/pipeline.js';
+import { ensureKafka, killAll, root, startServer, type Server } from '../lib/harness.js';
+import { summariseProfile, type CpuProfile } from './cpu-profile.js';
 
 const { values } = parseArgs({
   options: {
-    count: { type: 'string', default: '6000' },
-    'perf-records': { type: 'string', default: '100000' },
+    count: { type: 'string', default: '30000' },
     'database-url': {
       type: 'string',
       default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     },
+    instances: { type: 'string', default: '1,2,3' },
+    profile: { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
   },
 });
 const count = Number(values.count);
-const perfRecords = Number(values['perf-records']);
-if (!(count > 0 && count <= 200_000 && perfRecords > 0 && perfRecords <= 1_000_000)) {
-  throw new Error('--count must be 1..200000 and --perf-records 1..1000000');
+if (!(Number.isInteger(count) && count >= 100 && count <= 500_000)) throw new Error('--count must be 100..500000');
+const instances = values.instances
+  .split(',')
+  .filter((s) => s.trim() !== '')
+  .map(Number);
+if (!instances.every((n) => Number.isInteger(n) && n >= 1 && n <= 6)) {
+  throw new Error('--instances must list instance counts 1..6, e.g. 1,2,3');
 }
 const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const run = `B${Date.now().toString(36)}`;
-const benchTopic = `bench-pipeline-${run}`;
-const kafka = new kafkajs.Kafka({
-  clientId: 'bench-pipeline',
-  brokers: brokers.split(','),
-  logLevel: kafkajs.logLevel.NOTHING,
-});
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-function producerPerformance(records: number): Promise<number> {
+/** Kafka's own consumer reading `records` records of the topic: fetch throughput, without its group join. */
+function consumerPerformance(records: number): Promise<number> {
   return new Promise((done, fail) => {
     execFile(
       'bash',
       [
         'tools/kafka/kafka.sh',
         'tool',
-        'producer-perf',
+        'consumer-perf',
+        '--bootstrap-server',
+        brokers,
         '--topic',
-        benchTopic,
+        Topics.Transactions,
         '--num-records',
         String(records),
-        '--record-size',
-        '200',
-        '--throughput',
-        '-1',
-        '--producer-props',
-        `bootstrap.servers=${brokers}`,
-        'acks=all',
-        'enable.idempotence=true',
+        '--group',
+        `bench-consumer-perf-${run}`,
+        '--timeout',
+        '60000',
       ],
       { cwd: root, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
-        if (err) return fail(new Error(`producer-perf failed: ${stderr || err.message}`));
-        // Last line: "100000 records sent, 61236.987 records/sec (11.68 MB/sec), ..."
-        const last = stdout.trim().split('\n').pop() ?? '';
-        const match = /records sent, ([\d.]+) records\/sec/.exec(last);
-        if (!match?.[1]) return fail(new Error(`unexpected producer-perf output: ${last}`));
-        done(Number(match[1]));
+        if (err) return fail(new Error(`consumer-perf failed: ${stderr || err.message}`));
+        // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
+        // rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
+        const line = stdout.trim().split('\n').pop() ?? '';
+        const fields = line.split(',').map((f) => f.trim());
+        const rate = Number(fields[9]);
+        if (!(rate > 0)) return fail(new Error(`unexpected consumer-perf output: ${line}`));
+        done(rate);
       },
     );
   });
 }
 
-function traffic(n: number, prefix: string): Transaction[] {
+/**
+ * `count` transactions over 2,000 customers of this run and the chain's twelve stores, 2 % fraud,
+ * spread over two weeks of event time (about one a day per customer), as a shop's traffic is:
+ * the rules look at each customer's recent history, and a customer doing fifteen transactions in
+ * the same second is a fraud pattern, not a load test.
+ */
+function traffic(prefix: string): Transaction[] {
+  const spanMs = 14 * 86_400_000;
+  const start = Date.now() - spanMs;
+  let emitted = 0;
   const generator = new TrafficGenerator({
-    customers: Array.from({ length: 500 }, (_, i) => `${prefix}c${i}`),
+    customers: Array.from({ length: 2000 }, (_, i) => `${prefix}-c${i}`),
     idPrefix: `${prefix}-`,
-    stores: Array.from({ length: 12 }, (_, i) => `${prefix}-store${i}`),
     fraudRatio: 0.02,
     seed: 42,
+    clock: () => new Date(start + (emitted++ * spanMs) / count),
   });
   const out: Transaction[] = [];
-  while (out.length < n) out.push(...generator.next().transactions);
-  return out.slice(0, n);
+  while (out.length < count) out.push(...generator.next().transactions);
+  return out.slice(0, count);
 }
 
-async function nurtProducer(records: number): Promise<number> {
-  const producer = KafkaProducer.standalone(loadKafkaEnv(), 'bench-producer');
-  const txs = traffic(records, `${run}p`);
-  try {
-    await producer.send({ topic: benchTopic, key: 'warm-up', value: txs[0] });
-    const started = performance.now();
-    for (let i = 0; i < txs.length; i += 1000) {
-      await producer.sendBatch(txs.slice(i, i + 1000).map((tx) => ({ topic: benchTopic, key: tx.store, value: tx })));
+async function produce(producer: KafkaProducer, txs: readonly Transaction[]): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < txs.length; i += 1000) {
+    await producer.sendBatch(
+      txs.slice(i, i + 1000).map((tx) => ({ topic: Topics.Transactions, key: tx.store, value: tx })),
+    );
+  }
+  return txs.length / ((performance.now() - started) / 1000);
+}
+
+async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 900_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface GroupsHealth {
+  checks: { kafka?: { consumerGroups?: Record<string, { state: string }> } };
+}
+
+async function groupsConsuming(server: Server, groups: number): Promise<boolean> {
+  const res = await fetch(`${server.url}/health`).catch(() => undefined);
+  if (!res) return false;
+  const states = Object.values(((await res.json()) as GroupsHealth).checks.kafka?.consumerGroups ?? {});
+  return states.length === groups && states.every((s) => s.state === 'consuming');
+}
+
+interface Measured {
+  readonly label: string;
+  readonly seconds: number;
+  readonly tps: number;
+  readonly produceTps: number;
+  readonly check: string;
+  /** Per group and topic, from the apps' /metrics: how the records were batched and how long batches took. */
+  readonly batches: string[];
+}
+
+/** Sums a metric's samples (all instances, any labels matching `labels`) from Prometheus text. */
+function sample(texts: readonly string[], name: string, labels: Record<string, string>): number {
+  let total = 0;
+  for (const text of texts) {
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(`${name}{`)) continue;
+      const body = line.slice(name.length + 1, line.indexOf('}'));
+      if (Object.entries(labels).every(([k, v]) => body.includes(`${k}="${v}"`)))
+        total += Number(line.split(' ').pop());
     }
-    return records / ((performance.now() - started) / 1000);
+  }
+  return total;
+}
+
+async function batchesOf(servers: readonly Server[], groups: readonly string[]): Promise<string[]> {
+  const texts = await Promise.all(servers.map(async (s) => (await fetch(`${s.url}/metrics`)).text()));
+  return groups.map((group) => {
+    const labels = { group, topic: Topics.Transactions };
+    const batches = sample(texts, 'projection_batch_records_count', labels);
+    const records = sample(texts, 'projection_batch_records_sum', labels);
+    const applyS = sample(texts, 'projection_apply_seconds_sum', labels);
+    const applies = sample(texts, 'projection_apply_seconds_count', labels);
+    return `${group}: ${batches} batches of ${(records / Math.max(batches, 1)).toFixed(0)} records on average, applied in ${((applyS / Math.max(applies, 1)) * 1000).toFixed(1)} ms each (${applyS.toFixed(2)} s in all)`;
+  });
+}
+
+/** Starts the apps, writes the traffic, times until every group is at the end, then checks the views. */
+async function measure(
+  label: string,
+  options: {
+    apps: { app: string; env: Record<string, string>; args?: string[] }[];
+    services: readonly ServiceDefinition[];
+    suffix: string;
+    verify: (txs: readonly Transaction[], servers: readonly Server[]) => Promise<string>;
+  },
+): Promise<Measured> {
+  const producer = KafkaProducer.standalone(loadKafkaEnv(), `bench-${run}`);
+  const servers: Server[] = [];
+  try {
+    await positionGroupsAtEnd(options.services, options.suffix);
+    for (const { app, env, args } of options.apps) {
+      servers.push(
+        await startServer({
+          label: app,
+          command: [...(args ?? []), `dist/apps/${app}/main.js`],
+          env: { KAFKA_BROKERS: brokers, KAFKA_GROUP_SUFFIX: options.suffix, CUSTOMERS_SEED: 'false', ...env },
+          readyPath: '/health/live',
+        }),
+      );
+    }
+    const groups = groupsOf(options.services).map((g) => g.group);
+    await waitUntil('every group to join', async () =>
+      (await Promise.all(servers.map((s) => groupsConsuming(s, groups.length)))).every(Boolean),
+    );
+    const txs = traffic(`${run}${options.suffix}`);
+    const started = performance.now();
+    const produceTps = await produce(producer, txs);
+    await waitUntil('every group to commit the end of the topic', async () =>
+      (await Promise.all(groups.map((g) => groupLag(`${g}${options.suffix}`, Topics.Transactions)))).every(
+        (lag) => lag === 0,
+      ),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const batches = await batchesOf(servers, groups);
+    const check = await options.verify(txs, servers);
+    log(`  ${label}: ${fmt(count / seconds)} tx/s (${seconds.toFixed(1)} s); ${check}\n    ${batches.join('\n    ')}`);
+    return { label, seconds, tps: count / seconds, produceTps, check, batches };
   } finally {
+    await Promise.all(servers.map((s) => s.stop()));
     await producer.onApplicationShutdown();
   }
 }
 
-async function endToEnd(n: number): Promise<{ tps: number; seconds: number; ingestTps: number }> {
-  const dbName = `nurt_bench_${run.toLowerCase()}`;
-  const admin = new pg.Client({ connectionString: values['database-url'] });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(values['database-url']);
-  url.pathname = `/${dbName}`;
-  const suffix = `-bench-${run}`;
-  for (const g of ['anti-fraud', 'reporting', 'recommendation']) {
-    await startGroupAtEnd(`${g}${suffix}`, Topics.Transactions);
-    await startGroupAtEnd(`${g}${suffix}`, Topics.Customers);
-  }
-  const server = await startServer({
-    label: 'monolith',
-    command: ['dist/apps/monolith/main.js'],
-    env: { KAFKA_BROKERS: brokers, DATABASE_URL: url.toString(), KAFKA_GROUP_SUFFIX: suffix, CUSTOMERS_SEED: 'false' },
-    readyPath: '/health',
-  });
-  const db = new pg.Client({ connectionString: url.toString() });
+/** Each group applied each transaction exactly once: its applied ids in PostgreSQL. */
+async function appliedExactlyOnce(url: string, schemas: readonly string[], prefix: string): Promise<string> {
+  const db = new pg.Client({ connectionString: url });
   await db.connect();
   try {
-    const txs = traffic(n, `${run}e`);
-    const applied = async (): Promise<number[]> => {
-      const { rows } = await db.query<{ f: string; r: string; c: string }>(
-        `SELECT (SELECT count(*) FROM fraud.applied_events WHERE id LIKE $1) AS f,
-                (SELECT count(*) FROM reporting.applied_events WHERE id LIKE $1) AS r,
-                (SELECT count(*) FROM recommendation.applied_events WHERE id LIKE $1) AS c`,
-        [`${run}e-%`],
-      );
-      return [Number(rows[0]?.f), Number(rows[0]?.r), Number(rows[0]?.c)];
-    };
-    const started = performance.now();
-    for (let i = 0; i < txs.length; i += 1000) {
-      const res = await fetch(`${server.url}/transactions/batch`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ transactions: txs.slice(i, i + 1000) }),
-      });
-      if (res.status !== 202) throw new Error(`POST /transactions/batch answered ${res.status}: ${await res.text()}`);
-    }
-    const ingestSeconds = (performance.now() - started) / 1000;
-    const deadline = Date.now() + 600_000;
-    for (;;) {
-      const counts = await applied();
-      if (counts.every((c) => c === n)) break;
-      if (Date.now() > deadline) throw new Error(`not all applied within 10 minutes: ${counts.join(', ')} of ${n}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const seconds = (performance.now() - started) / 1000;
-    return { tps: n / seconds, seconds, ingestTps: n / ingestSeconds };
+    const counts = await Promise.all(
+      schemas.map(async (schema) => {
+        const { rows } = await db.query<{ n: string }>(
+          `SELECT count(*) AS n FROM ${schema}.applied_events WHERE id LIKE $1`,
+          [`${prefix}-%`],
+        );
+        return Number(rows[0]?.n);
+      }),
+    );
+    if (counts.some((n) => n !== count))
+      throw new Error(`applied ${counts.join(', ')} of ${count} (${schemas.join(', ')})`);
+    return `${schemas.join(', ')}: ${count} applied ids each`;
   } finally {
     await db.end();
-    await server.stop();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
   }
 }
 
-process.once('SIGINT', () => {
-  killAll();
-  process.exit(130);
-});
-
-try {
-  execFileSync(process.execPath, ['tools/build-if-stale.mjs'], { cwd: root, stdio: 'inherit' });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: benchTopic, numPartitions: 6 }] });
-  await admin.disconnect();
-
-  log(`ProducerPerformance: ${perfRecords} records of 200 bytes, acks=all, idempotent ...`);
-  const baseline = await producerPerformance(perfRecords);
-  log(`nurt producer: ${perfRecords} transactions in batches of 1000 ...`);
-  const producer = await nurtProducer(perfRecords);
-  log(`end to end: ${count} transactions through the monolith and its three consumer groups ...`);
-  const e2e = await endToEnd(count);
-
-  const cleanup = kafka.admin();
-  await cleanup.connect();
-  await cleanup.deleteTopics({ topics: [benchTopic] });
-  await cleanup.disconnect();
-
-  const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-  const rows = [
-    ['Kafka ProducerPerformance (baseline)', fmt(baseline), '1.00'],
-    ['nurt KafkaProducer.sendBatch (1000 a batch)', fmt(producer), (producer / baseline).toFixed(3)],
-    ['REST ingest, POST /transactions/batch', fmt(e2e.ingestTps), (e2e.ingestTps / baseline).toFixed(3)],
-    [
-      `end to end, ingest → all 3 groups applied (${count} tx, ${e2e.seconds.toFixed(1)} s)`,
-      fmt(e2e.tps),
-      (e2e.tps / baseline).toFixed(4),
-    ],
-  ];
-  process.stdout.write(
-    [
-      '| measurement | records or transactions / s | ratio to ProducerPerformance |',
-      '| --- | ---: | ---: |',
-      ...rows.map((r) => `| ${r.join(' | ')} |`),
-    ].join('\n') + '\n',
-  );
-} catch (err: unknown) {
-  killAll();
-  log(String(err instanceof Error ? (err.stack ?? err.message) : err));
-  process.exitCode = 1;
+/** Embedded storage cannot be queried from outside: the views, through the API, add up to what was written. */
+async function viewsAddUp(txs: readonly Transaction[], server: Server): Promise<string> {
+  const report = (await (await fetch(`${server.url}/reports/sales?limit=5000`)).json()) as SalesReportDto;
+  const stores = new Set(txs.map((t) => t.store));
+  // The chain's stores see other runs' traffic too; this run's customers are its own.
+  const customers = [...new Set(txs.flatMap((t) => (t.customerId ? [t.customerId] : [])))];
+  let profiled = 0;
+  for (let i = 0; i < customers.length; i += 50) {
+    const batch = await Promise.all(
+      customers
+        .slice(i, i + 50)
+        .map(
+          async (c) =>
+            ((await (await fetch(`${server.url}/customers/${c}/profile`)).json()) as ProfileDto).transactions,
+        ),
+    );
+    profiled += batch.reduce((a, b) => a + b, 0);
+  }
+  const withCustomer = txs.filter((t) => t.customerId !== undefined).length;
+  if (profiled !== withCustomer) throw new Error(`profiles count ${profiled} of ${withCustomer} transactions`);
+  const reported = report.groups.filter((g) => stores.has(g.store)).reduce((n, g) => n + g.count, 0);
+  if (reported < count) throw new Error(`reporting counts ${reported}, fewer than the ${count} written`);
+  return `profiles add up to ${profiled} transactions, reporting counts them`;
 }
+
+async function main(): Promise<void> {
+  const stopKafka = await ensureKafka();
+  process.once('SIGINT', () => {
+    killAll();
+    process.exit(130);
+  });
+  const pgliteDir = mkdtempSync(join(tmpdir(), 'nurt-bench-pglite-'));
+  const profileDir = mkdtempSync(join(tmpdir(), 'nurt-bench-profile-'));
+  const admin = new pg.Client({ connectionString: values['database-url'] });
+  const databases: string[] = [];
+  const database = async (name: string): Promise<string> => {
+    const db = `nurt_bench_${run.toLowerCase()}_${name}`;
+    await admin.query(`CREATE DATABASE ${db}`);
+    databases.push(db);
+    const url = new URL(values['database-url']);
+    url.pathname = `/${db}`;
+    return url.toString();
+  };
+  try {
+    if (!values['no-build'])
+      execFileSync(process.execPath, ['tools/build-if-stale.mjs'], { cwd: root, stdio: 'inherit' });
+    await admin.connect();
+    const all = await loadServices(SERVICES);
+    const reporting = all.filter((s) => s.name === 'reporting');
+    log(
+      `${count} transactions per run; broker ${brokers}; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+
+    const rows: Measured[] = [];
+    rows.push(
+      await measure('monolith, embedded storage (PGlite)', {
+        apps: [
+          {
+            app: 'monolith',
+            env: { PGLITE_DIR: pgliteDir, DATABASE_URL: '' },
+            args: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+          },
+        ],
+        services: all,
+        suffix: `-bench-${run}-pglite`,
+        verify: (txs, [server]) => viewsAddUp(txs, server),
+      }),
+    );
+    const monolithDb = await database('monolith');
+    rows.push(
+      await measure('monolith, PostgreSQL', {
+        apps: [
+          {
+            app: 'monolith',
+            env: { DATABASE_URL: monolithDb },
+            args: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'postgres')}`] : [],
+          },
+        ],
+        services: all,
+        suffix: `-bench-${run}-pg`,
+        verify: () =>
+          appliedExactlyOnce(monolithDb, ['fraud', 'reporting', 'recommendation'], `${run}-bench-${run}-pg`),
+      }),
+    );
+    for (const n of instances) {
+      const db = await database(`reporting${n}`);
+      rows.push(
+        await measure(`reporting alone, ${n} instance${n > 1 ? 's' : ''} (split mode, one PostgreSQL)`, {
+          apps: Array.from({ length: n }, () => ({ app: 'reporting', env: { DATABASE_URL: db } })),
+          services: reporting,
+          suffix: `-bench-${run}-r${n}`,
+          verify: () => appliedExactlyOnce(db, ['reporting'], `${run}-bench-${run}-r${n}`),
+        }),
+      );
+    }
+    log('ConsumerPerformance on the same topic ...');
+    const baseline = await consumerPerformance(count);
+    process.stdout.write(
+      [
+        '',
+        `| measurement (${fmt(count)} transactions) | transactions / s | ratio to ConsumerPerformance |`,
+        '| --- | ---: | ---: |',
+        `| Kafka ConsumerPerformance reading \`transactions\` (baseline) | ${fmt(baseline)} | 1.00 |`,
+        ...rows.map((r) => `| end to end: ${r.label} | ${fmt(r.tps)} | ${(r.tps / baseline).toFixed(3)} |`),
+        '',
+        `nurt's producer wrote them at ${rows.map((r) => fmt(r.produceTps)).join(', ')} tx/s in those runs.`,
+        ...rows.map((r) => `- ${r.label}: ${r.check}; ${r.batches.join('; ')}`),
+        '',
+      ].join('\n'),
+    );
+    if (values.profile) {
+      for (const [label, dir] of [
+        ['embedded storage', profileDir],
+        ['PostgreSQL', join(profileDir, 'postgres')],
+      ] as const) {
+        const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+        if (!file) throw new Error(`the monolith on ${label} wrote no CPU profile`);
+        process.stdout.write(`\nCPU profile of the monolith on ${label} (${join(dir, file)}):\n\n`);
+        process.stdout.write(`${summariseProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile)}\n`);
+      }
+    }
+  } catch (err: unknown) {
+    killAll();
+    log(String(err instanceof Error ? (err.stack ?? err.message) : err));
+    process.exitCode = 1;
+  } finally {
+    for (const db of databases) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
+    await admin.end().catch(() => undefined);
+    rmSync(pgliteDir, { recursive: true, force: true });
+    if (!values.profile) rmSync(profileDir, { recursive: true, force: true });
+    stopKafka();
+  }
+}
+
+await main();

@@ -84,3 +84,15 @@ export async function applyOnce<T extends Delivered>(
 export function appliedEventsKeptFor(keepMs: number): { table: string; column: string; keepMs: number } {
   return { table: 'applied_events', column: 'applied_at', keepMs };
 }
+
+/**
+ * Rows sorted by the key they upsert. Two transactions writing overlapping rows (two partitions,
+ * or two instances, on one PostgreSQL) then take their row locks in the same order, so one waits
+ * for the other instead of both deadlocking and being aborted.
+ */
+export function inLockOrder<T>(rows: Iterable<T>, key: (row: T) => string): T[] {
+  return [...rows]
+    .map((row) => ({ row, k: key(row) }))
+    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .map(({ row }) => row);
+}

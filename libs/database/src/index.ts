@@ -10,5 +10,12 @@ export {
 export { migrate, type Migration, type SchemaMigrations } from './migrations.js';
 export { PgliteDatabase } from './pglite.database.js';
 export { PostgresDatabase } from './postgres.database.js';
-export { APPLIED_EVENTS_TABLE_SQL, appliedEventsKeptFor, applyOnce, claimNew, type Delivered } from './applied-once.js';
+export {
+  APPLIED_EVENTS_TABLE_SQL,
+  appliedEventsKeptFor,
+  applyOnce,
+  claimNew,
+  inLockOrder,
+  type Delivered,
+} from './applied-once.js';
 export { RetentionSchedule, type RetentionRule } from './retention.js';

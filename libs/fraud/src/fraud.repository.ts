@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Topics, type FraudAlertEvent, type FraudRule, type Transaction } from '@nurt/contracts';
-import { applyOnce, DATABASE, type Database, type Delivered, type Queryable } from '@nurt/database';
+import { applyOnce, DATABASE, inLockOrder, type Database, type Delivered, type Queryable } from '@nurt/database';
 import type { OutboxSource, ProduceRecord } from '@nurt/kafka';
 import {
   DAY_MS,
@@ -93,8 +93,13 @@ export class FraudRepository implements OutboxSource {
     return raised;
   }
 
-  /** Serialises batches that touch the same customer; sorted, so two batches never wait on each other in a cycle. */
+  /**
+   * Serialises batches that touch the same customer (two partitions, or two instances, on one
+   * PostgreSQL); sorted, so two batches never wait on each other in a cycle. PGlite belongs to one
+   * process and runs one transaction at a time, so there nothing can interleave.
+   */
   private async lockCustomers(q: Queryable, customers: readonly string[]): Promise<void> {
+    if (this.db.kind === 'pglite') return;
     await q.query(`SELECT pg_advisory_xact_lock($1, hashtext(c)) FROM unnest($2::text[]) AS c`, [
       CUSTOMER_LOCK_SPACE,
       customers,
@@ -184,7 +189,7 @@ export class FraudRepository implements OutboxSource {
         e.map((t) => String(t.amount)),
       ],
     );
-    const stats = [...verdict.stats];
+    const stats = inLockOrder(verdict.stats, ([customer]) => customer);
     if (stats.length > 0) {
       await q.query(
         `INSERT INTO fraud.amount_stats (customer_id, n, mean, m2)

@@ -8,6 +8,8 @@ import { DeadLetterWriter, type DeadLetter, type RawRecord } from './dead-letter
 import { brokerGroupId, type KafkaEnv } from './kafka.config.js';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from './kafkajs.js';
 import { groupTransport, type ProjectionDefinition } from './projection.decorators.js';
+import type { ProjectionMetrics } from './projection.metrics.js';
+import type { SharedDecoder } from './shared-decoder.js';
 
 /** What /health shows of a group. */
 export type GroupState = 'joining' | 'consuming' | 'rebalancing' | 'restarting' | 'crashed' | 'stopped';
@@ -24,7 +26,7 @@ export interface GroupStatus {
 /** Well inside the session timeout, so a long batch or a backoff never costs the group its partitions. */
 const HEARTBEAT_EVERY_MS = 3000;
 
-type Decoded<T> =
+export type Decoded<T> =
   | { readonly ok: true; readonly record: ConsumedRecord<T> }
   | { readonly ok: false; readonly letter: Omit<DeadLetter, 'group' | 'topic'> };
 
@@ -113,6 +115,8 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
     private readonly env: KafkaEnv,
     readonly definition: ProjectionDefinition,
     private readonly deadLetters: DeadLetterWriter,
+    private readonly metrics: ProjectionMetrics,
+    private readonly decoder: SharedDecoder,
   ) {
     super();
     this.name = definition.group;
@@ -204,22 +208,35 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
     if (!contract) throw new Error(`consumer group ${this.name} got records of ${topic}, which it does not read`);
     const stopped = (): boolean => this.closing || !payload.isRunning() || payload.isStale();
 
+    const labels = { group: this.name, topic };
+    this.metrics.batchRecords.observe(labels, batch.messages.length);
+    this.metrics.records.inc({ ...labels, outcome: 'consumed' }, batch.messages.length);
     const valid: ConsumedRecord<unknown>[] = [];
     const invalid: DeadLetter[] = [];
     for (const message of batch.messages) {
-      const decoded = decodeRecord(topic, partition, message, contract);
+      const decoded = this.decoder.decode(topic, partition, message, contract);
       if (decoded.ok) valid.push(decoded.record);
       else invalid.push({ ...decoded.letter, group: this.name, topic: contract.deadLetterTopic });
     }
     // Written before anything after them is marked processed; if the write fails, the batch fails
     // and kafkajs delivers it again: a record is never skipped without a dead letter.
-    if (invalid.length > 0) await this.deadLetters.write(invalid);
+    if (invalid.length > 0) {
+      await this.deadLetters.write(invalid);
+      this.metrics.records.inc({ ...labels, outcome: 'dead_lettered' }, invalid.length);
+    }
 
     const rawOf = new Map(batch.messages.map((m) => [m.offset, m]));
     const finished = await applyInOrder(valid, {
       retries: this.env.KAFKA_HANDLER_RETRIES,
-      apply: (records) =>
-        this.withHeartbeats(heartbeat, () => this.handle({ group: this.name, topic, partition, records })),
+      apply: async (records) => {
+        const end = this.metrics.applySeconds.startTimer(labels);
+        try {
+          await this.withHeartbeats(heartbeat, () => this.handle({ group: this.name, topic, partition, records }));
+          this.metrics.records.inc({ ...labels, outcome: 'applied' }, records.length);
+        } finally {
+          end();
+        }
+      },
       done: (last) => resolveOffset(last.offset),
       stopped,
       backoff: async (attempt) => {
@@ -230,6 +247,7 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
         }
       },
       failed: (err, records, attempt) => {
+        this.metrics.records.inc({ ...labels, outcome: 'retried' }, records.length);
         const first = records[0]?.offset ?? '?';
         const last = records[records.length - 1]?.offset ?? '?';
         this.log.warn(
@@ -255,6 +273,7 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
             attempts,
           },
         ]);
+        this.metrics.records.inc({ ...labels, outcome: 'dead_lettered' });
       },
     });
     // Trailing records that were dead-lettered, and a batch of nothing but dead letters, move on too.

@@ -1,11 +1,16 @@
 import type { INestApplication, Type } from '@nestjs/common';
+import type { TopicContract } from '@nurt/contracts';
+import { METRICS_REGISTRY } from '@nurt/observability';
+import type { Registry } from 'prom-client';
 import { DeadLetterWriter } from './dead-letters.js';
 import type { KafkaEnv } from './kafka.config.js';
 import { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
 import { KafkaHealth } from './kafka.health.js';
 import type { Kafka } from './kafkajs.js';
 import { projectionGroups } from './projection.decorators.js';
+import { ProjectionMetrics } from './projection.metrics.js';
 import { ProjectionServer } from './projection.server.js';
+import { SharedDecoder } from './shared-decoder.js';
 
 /**
  * Starts one consumer group per group the given projection classes declare, each as its own Nest
@@ -21,8 +26,12 @@ export async function startProjections(app: INestApplication, types: readonly Ty
   const kafka = app.get<Kafka>(KAFKA_CLIENT);
   const deadLetters = app.get(DeadLetterWriter);
   const health = app.get(KafkaHealth);
+  const metrics = new ProjectionMetrics(app.get<Registry>(METRICS_REGISTRY));
+  const readers = new Map<TopicContract<unknown>, number>();
+  for (const d of definitions) for (const c of d.contracts) readers.set(c, (readers.get(c) ?? 0) + 1);
+  const decoder = new SharedDecoder(readers);
   const servers = definitions.map((definition) => {
-    const server = new ProjectionServer(kafka, env, definition, deadLetters);
+    const server = new ProjectionServer(kafka, env, definition, deadLetters, metrics, decoder);
     app.connectMicroservice({ strategy: server }, { inheritAppConfig: false });
     health.track(server);
     return server;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { centsText, type CustomerEvent, type Transaction } from '@nurt/contracts';
-import { applyOnce, DATABASE, type Database, type Delivered } from '@nurt/database';
+import { applyOnce, DATABASE, inLockOrder, type Database, type Delivered } from '@nurt/database';
 import { foldProfiles } from './profile.fold.js';
 import { RECOMMENDATION_SCHEMA } from './recommendation.migrations.js';
 
@@ -49,7 +49,7 @@ export class RecommendationRepository {
       async (q, fresh) => {
         const { profiles, stores, types } = foldProfiles(fresh.map((t) => t.value).filter(hasCustomer));
         if (profiles.size === 0) return;
-        const p = [...profiles];
+        const p = inLockOrder(profiles, ([customer]) => customer);
         await q.query(
           `INSERT INTO recommendation.profiles AS p (customer_id, tx_count, amount_total, first_seen, last_seen)
            SELECT * FROM unnest($1::text[], $2::bigint[], $3::numeric[], $4::timestamptz[], $5::timestamptz[])
@@ -64,7 +64,7 @@ export class RecommendationRepository {
             p.map(([, r]) => new Date(r.last).toISOString()),
           ],
         );
-        const s = [...stores.values()];
+        const s = inLockOrder(stores.values(), (r) => `${r.customerId}\u0000${r.store}`);
         await q.query(
           `INSERT INTO recommendation.customer_stores AS s (customer_id, store, tx_count, amount_total)
            SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::numeric[])
@@ -72,7 +72,7 @@ export class RecommendationRepository {
              SET tx_count = s.tx_count + EXCLUDED.tx_count, amount_total = s.amount_total + EXCLUDED.amount_total`,
           [s.map((r) => r.customerId), s.map((r) => r.store), s.map((r) => r.count), s.map((r) => centsText(r.cents))],
         );
-        const t = [...types.values()];
+        const t = inLockOrder(types.values(), (r) => `${r.customerId}\u0000${r.type}`);
         await q.query(
           `INSERT INTO recommendation.customer_types AS t (customer_id, type, tx_count, amount_total)
            SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::numeric[])
@@ -90,7 +90,10 @@ export class RecommendationRepository {
    * upsert older than the copy changes nothing, so the copy is the same whatever was redelivered.
    */
   async applyCustomers(latest: ReadonlyMap<string, CustomerEvent | null>): Promise<void> {
-    const upserts = [...latest.values()].filter((c): c is CustomerEvent => c !== null);
+    const upserts = inLockOrder(
+      [...latest.values()].filter((c): c is CustomerEvent => c !== null),
+      (c) => String(c.id),
+    );
     const deletes = [...latest].filter(([, c]) => c === null).map(([key]) => key);
     await this.db.transaction(async (q) => {
       if (deletes.length > 0) {

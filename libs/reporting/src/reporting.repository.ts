@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { centsText, type Transaction } from '@nurt/contracts';
-import { applyOnce, DATABASE, type Database, type Delivered } from '@nurt/database';
+import { applyOnce, DATABASE, inLockOrder, type Database, type Delivered } from '@nurt/database';
 import { REPORTING_SCHEMA } from './reporting.migrations.js';
 import { foldSales, type SalesWindow } from './sales.fold.js';
 
@@ -53,7 +53,10 @@ export class ReportingRepository {
       transactions,
       (t) => t.value.id,
       async (q, fresh) => {
-        const rows = foldSales(fresh.map((t) => t.value));
+        const rows = inLockOrder(
+          foldSales(fresh.map((t) => t.value)),
+          (r) => `${r.window}\u0000${r.store}\u0000${r.type}\u0000${r.windowStart.toISOString()}`,
+        );
         await q.query(
           `INSERT INTO reporting.sales_stats AS s (window_kind, store, type, window_start, count, sum, min, max)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[],
