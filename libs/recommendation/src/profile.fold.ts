@@ -6,11 +6,14 @@ interface Totals {
   cents: bigint;
 }
 
+/** A customer's count and amount for one store, or for one transaction type. */
+export type CustomerCount = Totals & { readonly customerId: string; readonly key: string };
+
 /** What a batch adds to the profiles, per customer, and to their counts per store and per type. */
 export interface ProfileDeltas {
   readonly profiles: ReadonlyMap<string, Totals & { first: number; last: number }>;
-  readonly stores: ReadonlyMap<string, Totals & { customerId: string; store: string }>;
-  readonly types: ReadonlyMap<string, Totals & { customerId: string; type: string }>;
+  readonly stores: ReadonlyMap<string, CustomerCount>;
+  readonly types: ReadonlyMap<string, CustomerCount>;
 }
 
 function add<T extends Totals>(map: Map<string, T>, key: string, fresh: () => T, cents: bigint): T {
@@ -24,26 +27,17 @@ function add<T extends Totals>(map: Map<string, T>, key: string, fresh: () => T,
 /** Folds transactions with a customer into one row per customer, per customer and store, per customer and type. */
 export function foldProfiles(transactions: readonly (Transaction & { customerId: string })[]): ProfileDeltas {
   const profiles = new Map<string, Totals & { first: number; last: number }>();
-  const stores = new Map<string, Totals & { customerId: string; store: string }>();
-  const types = new Map<string, Totals & { customerId: string; type: string }>();
+  const stores = new Map<string, CustomerCount>();
+  const types = new Map<string, CustomerCount>();
+  const counter = (customerId: string, key: string) => (): CustomerCount => ({ customerId, key, count: 0, cents: 0n });
   for (const tx of transactions) {
     const cents = toCents(tx.amount);
     const at = Date.parse(tx.occurredAt);
     const p = add(profiles, tx.customerId, () => ({ count: 0, cents: 0n, first: at, last: at }), cents);
     p.first = Math.min(p.first, at);
     p.last = Math.max(p.last, at);
-    add(
-      stores,
-      `${tx.customerId}\u0000${tx.store}`,
-      () => ({ customerId: tx.customerId, store: tx.store, count: 0, cents: 0n }),
-      cents,
-    );
-    add(
-      types,
-      `${tx.customerId}\u0000${tx.type}`,
-      () => ({ customerId: tx.customerId, type: tx.type, count: 0, cents: 0n }),
-      cents,
-    );
+    add(stores, `${tx.customerId}\u0000${tx.store}`, counter(tx.customerId, tx.store), cents);
+    add(types, `${tx.customerId}\u0000${tx.type}`, counter(tx.customerId, tx.type), cents);
   }
   return { profiles, stores, types };
 }

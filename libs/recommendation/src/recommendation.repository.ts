@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { centsText, type CustomerEvent, type Transaction } from '@nurt/contracts';
-import { applyOnce, DATABASE, inLockOrder, type Database, type Delivered } from '@nurt/database';
-import { foldProfiles } from './profile.fold.js';
+import { applyOnce, DATABASE, inLockOrder, type Database, type Delivered, type Queryable } from '@nurt/database';
+import { foldProfiles, type CustomerCount } from './profile.fold.js';
 import { RECOMMENDATION_SCHEMA } from './recommendation.migrations.js';
 
 /** A transaction as the recommendation group received it. */
@@ -64,25 +64,33 @@ export class RecommendationRepository {
             p.map(([, r]) => new Date(r.last).toISOString()),
           ],
         );
-        const s = inLockOrder(stores.values(), (r) => `${r.customerId}\u0000${r.store}`);
-        await q.query(
-          `INSERT INTO recommendation.customer_stores AS s (customer_id, store, tx_count, amount_total)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::numeric[])
-           ON CONFLICT (customer_id, store) DO UPDATE
-             SET tx_count = s.tx_count + EXCLUDED.tx_count, amount_total = s.amount_total + EXCLUDED.amount_total`,
-          [s.map((r) => r.customerId), s.map((r) => r.store), s.map((r) => r.count), s.map((r) => centsText(r.cents))],
-        );
-        const t = inLockOrder(types.values(), (r) => `${r.customerId}\u0000${r.type}`);
-        await q.query(
-          `INSERT INTO recommendation.customer_types AS t (customer_id, type, tx_count, amount_total)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::numeric[])
-           ON CONFLICT (customer_id, type) DO UPDATE
-             SET tx_count = t.tx_count + EXCLUDED.tx_count, amount_total = t.amount_total + EXCLUDED.amount_total`,
-          [t.map((r) => r.customerId), t.map((r) => r.type), t.map((r) => r.count), t.map((r) => centsText(r.cents))],
-        );
+        await this.addCounts(q, 'customer_stores', 'store', stores.values());
+        await this.addCounts(q, 'customer_types', 'type', types.values());
       },
     );
     return fresh.length;
+  }
+
+  /** Adds a batch's counts per customer and store (or type), one upsert, rows in lock order. */
+  private async addCounts(
+    q: Queryable,
+    table: 'customer_stores' | 'customer_types',
+    column: 'store' | 'type',
+    counts: Iterable<CustomerCount>,
+  ): Promise<void> {
+    const rows = inLockOrder(counts, (r) => `${r.customerId}\u0000${r.key}`);
+    await q.query(
+      `INSERT INTO recommendation.${table} AS c (customer_id, ${column}, tx_count, amount_total)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::numeric[])
+       ON CONFLICT (customer_id, ${column}) DO UPDATE
+         SET tx_count = c.tx_count + EXCLUDED.tx_count, amount_total = c.amount_total + EXCLUDED.amount_total`,
+      [
+        rows.map((r) => r.customerId),
+        rows.map((r) => r.key),
+        rows.map((r) => r.count),
+        rows.map((r) => centsText(r.cents)),
+      ],
+    );
   }
 
   /**
