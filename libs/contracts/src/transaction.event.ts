@@ -80,10 +80,10 @@ export function parseTransaction(
 ): Parsed<Transaction> {
   const parsed = parseAs(TransactionEvent, input, options);
   if (!parsed.ok) return parsed;
-  const { occurredAt, ...rest } = parsed.value;
+  // occurredAt is declared last, so the spread keeps the key order the value is written in.
   return {
     ok: true,
-    value: { ...rest, occurredAt: occurredAt ?? defaults.timestamp.toISOString() },
+    value: { ...parsed.value, occurredAt: parsed.value.occurredAt ?? defaults.timestamp.toISOString() },
   };
 }
 

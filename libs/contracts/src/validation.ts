@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { registerDecorator, validateSync, type ValidationError, type ValidationOptions } from 'class-validator';
+import { compileInstanceParser, type InstanceParser } from './compiled-parser.js';
 
 /** One broken rule on one field, as reported to a REST client or written to a dead-letter header. */
 export interface FieldError {
@@ -68,14 +69,38 @@ function tooDeep(input: object, max: number): string | undefined {
   return undefined;
 }
 
+const compiled = new WeakMap<object, InstanceParser<object> | null>();
+
+/** The class's rules compiled once (null when its kind of rules is not modelled): see compileInstanceParser. */
+function fastPathOf<T extends object>(cls: new () => T): InstanceParser<T> | null {
+  let parser = compiled.get(cls);
+  if (parser === undefined) {
+    parser = (compileInstanceParser(cls) ?? null);
+    compiled.set(cls, parser);
+  }
+  return parser as InstanceParser<T> | null;
+}
+
 /**
  * Turns untrusted input into a validated instance of `cls`, or the list of what is wrong with it.
  * Never throws: whatever the input, the answer names what was wrong.
+ *
+ * Every record a consumer group reads and every transaction posted goes through here, so a flat
+ * input that plainly passes the class's rules takes a fast path: the same decorators, read once
+ * and run directly (compiled-parser.ts). Anything else, and every error message, comes from
+ * class-transformer and class-validator (`parseFully`), whose answer is the reference; a spec
+ * holds the two equal.
  */
 export function parseAs<T extends object>(cls: new () => T, input: unknown, options: ParseOptions = {}): Parsed<T> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, errors: [{ field: '$', message: 'must be a JSON object' }] };
   }
+  const fast = fastPathOf(cls)?.(input);
+  return fast !== undefined ? { ok: true, value: fast } : parseFully(cls, input, options);
+}
+
+/** class-transformer and class-validator, every rule checked and every error named: the reference answer. */
+export function parseFully<T extends object>(cls: new () => T, input: object, options: ParseOptions = {}): Parsed<T> {
   const deep = tooDeep(input, MAX_INPUT_DEPTH);
   if (deep !== undefined) {
     const field = deep.split('.')[0] ?? '$';
