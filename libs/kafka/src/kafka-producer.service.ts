@@ -109,6 +109,9 @@ interface Pending {
   readonly topic: string;
   readonly message: Message;
   readonly bytes: number;
+  readonly partitioning: Partitioning;
+  /** Where the partitioner put the message (in the request in flight): offsets are reported per partition. */
+  partition?: number;
 }
 
 /** One caller's records, answered together once they are all acknowledged (or not). */
@@ -151,9 +154,8 @@ export class KafkaProducer implements OnApplicationShutdown {
   private readonly logger = new Logger(KafkaProducer.name);
   private readonly producer: Producer;
   private connecting: Promise<void> | null = null;
-  /** Where the partitioner put each message of the request in flight; read back to report offsets. */
-  private readonly placement = new WeakMap<Message, number>();
-  private readonly modes = new WeakMap<Message, Partitioning>();
+  /** The records of the request in flight, by the message kafkajs hands the partitioner. */
+  private inFlight = new Map<Message, Pending>();
   private roundRobin = 0;
   private readonly queue: Send[] = [];
   private flushing: Promise<void> | null = null;
@@ -164,12 +166,12 @@ export class KafkaProducer implements OnApplicationShutdown {
   ) {
     const byKey = Partitioners.DefaultPartitioner();
     const partitioner: ICustomPartitioner = () => (args: PartitionerArgs) => {
-      const count = args.partitionMetadata.length;
+      const pending = this.inFlight.get(args.message);
       const partition =
-        this.modes.get(args.message) === 'round-robin' && args.message.partition == null
-          ? this.roundRobin++ % count
+        pending?.partitioning === 'round-robin' && args.message.partition == null
+          ? this.roundRobin++ % args.partitionMetadata.length
           : byKey(args);
-      this.placement.set(args.message, partition);
+      if (pending) pending.partition = partition;
       return partition;
     };
     this.producer = kafka.producer({
@@ -202,13 +204,14 @@ export class KafkaProducer implements OnApplicationShutdown {
       const message: Message = {
         key: r.key ?? null,
         value: r.value === null ? null : Buffer.isBuffer(r.value) ? r.value : JSON.stringify(r.value),
-        ...(r.headers ? { headers: { ...r.headers } } : {}),
-        ...(r.partition !== undefined ? { partition: r.partition } : {}),
       };
-      this.modes.set(message, r.partitioning ?? 'key');
       let bytes = byteLength(message.key) + byteLength(message.value);
-      for (const [name, value] of Object.entries(r.headers ?? {})) bytes += name.length + byteLength(value);
-      return { topic: r.topic, message, bytes };
+      if (r.headers) {
+        message.headers = { ...r.headers };
+        for (const [name, value] of Object.entries(r.headers)) bytes += name.length + byteLength(value);
+      }
+      if (r.partition !== undefined) message.partition = r.partition;
+      return { topic: r.topic, message, bytes, partitioning: r.partitioning ?? 'key' };
     });
     return new Promise<ProduceResult[]>((resolve, reject) => {
       const send: Send = {
@@ -307,23 +310,29 @@ export class KafkaProducer implements OnApplicationShutdown {
     await this.connect();
     const byTopic = new Map<string, Message[]>();
     for (const r of records) {
-      const list = byTopic.get(r.topic) ?? [];
-      list.push(r.message);
-      byTopic.set(r.topic, list);
+      const list = byTopic.get(r.topic);
+      if (list) list.push(r.message);
+      else byTopic.set(r.topic, [r.message]);
     }
-    const metadata = await this.producer.sendBatch({
-      acks: -1,
-      compression: CompressionTypes.None,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    this.inFlight = new Map(records.map((r) => [r.message, r]));
+    let metadata: Awaited<ReturnType<Producer['sendBatch']>>;
+    try {
+      metadata = await this.producer.sendBatch({
+        acks: -1,
+        compression: CompressionTypes.None,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    } finally {
+      this.inFlight = new Map();
+    }
 
     // kafkajs writes each partition's messages in input order, starting at that partition's baseOffset.
     const next = new Map<string, bigint>();
     for (const m of metadata) {
       if (m.baseOffset !== undefined) next.set(`${m.topicName}/${m.partition}`, BigInt(m.baseOffset));
     }
-    return records.map(({ topic, message }) => {
-      const partition = this.placement.get(message) ?? message.partition ?? -1;
+    return records.map(({ topic, message, partition: placed }) => {
+      const partition = placed ?? message.partition ?? -1;
       const key = `${topic}/${partition}`;
       const offset = next.get(key);
       if (offset === undefined) throw new KafkaSendError(`Kafka returned no offset for ${key}`, 'unknown');

@@ -1,0 +1,177 @@
+import { KafkaProducer, KafkaSendError, type ProduceRecord } from './kafka-producer.service.js';
+import { loadKafkaEnv } from './kafka.config.js';
+import { Partitioners, type Kafka, type Message, type ICustomPartitioner } from './kafkajs.js';
+
+type SendBatchArgs = { topicMessages: { topic: string; messages: Message[] }[] };
+type Metadata = { topicName: string; partition: number; errorCode: number; baseOffset: string }[];
+
+const PARTITIONS = 6;
+const partitionMetadata = Array.from({ length: PARTITIONS }, (_, i) => ({
+  partitionId: i,
+  leader: 1,
+  replicas: [1],
+  isr: [1],
+  partitionErrorCode: 0,
+}));
+/** Where kafkajs' own default partitioner puts a key: what `partitioning: 'key'` must report. */
+const byKey = Partitioners.DefaultPartitioner();
+const partitionOfKey = (key: string) => byKey({ topic: 't', partitionMetadata, message: { key, value: null } });
+
+/**
+ * kafkajs replaced by a broker in memory: the producer's partitioner places every message, each
+ * partition's offsets count up, and a request is answered when the test says (or at once).
+ */
+class FakeBroker {
+  readonly requests: SendBatchArgs[] = [];
+  readonly log = new Map<string, Message[]>();
+  inFlight = 0;
+  maxInFlight = 0;
+  /** Answers the next requests with this error instead of writing them. */
+  refuse: Error[] = [];
+  private readonly held: (() => void)[] = [];
+  hold = false;
+
+  kafka(): Kafka {
+    const producer = (config: { createPartitioner?: ICustomPartitioner }) => {
+      const partitioner = config.createPartitioner?.() ?? byKey;
+      return {
+        connect: () => Promise.resolve(),
+        disconnect: () => Promise.resolve(),
+        sendBatch: async (args: SendBatchArgs): Promise<Metadata> => {
+          this.requests.push(args);
+          this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+          try {
+            if (this.hold) await new Promise<void>((release) => this.held.push(release));
+            else await new Promise((r) => setImmediate(r));
+            const refusal = this.refuse.shift();
+            if (refusal) throw refusal;
+            const metadata: Metadata = [];
+            for (const { topic, messages } of args.topicMessages) {
+              const placed = new Map<number, Message[]>();
+              for (const message of messages) {
+                const p = partitioner({ topic, partitionMetadata, message });
+                placed.set(p, [...(placed.get(p) ?? []), message]);
+              }
+              for (const [partition, list] of placed) {
+                const log = this.log.get(`${topic}/${partition}`) ?? [];
+                metadata.push({ topicName: topic, partition, errorCode: 0, baseOffset: String(log.length) });
+                this.log.set(`${topic}/${partition}`, [...log, ...list]);
+              }
+            }
+            return metadata;
+          } finally {
+            this.inFlight--;
+          }
+        },
+      };
+    };
+    return { producer } as unknown as Kafka;
+  }
+
+  release(): void {
+    this.hold = false;
+    for (const r of this.held.splice(0)) r();
+  }
+
+  /** The value at topic/partition/offset, as JSON. */
+  valueAt(topic: string, partition: number, offset: string): unknown {
+    const m = this.log.get(`${topic}/${partition}`)?.[Number(offset)];
+    return m?.value === undefined || m.value === null ? m?.value : (JSON.parse(m.value.toString()) as unknown);
+  }
+}
+
+const env = loadKafkaEnv({ KAFKA_SEND_TIMEOUT_MS: '2000' });
+const tx = (id: string, store: string): ProduceRecord<{ id: string; store: string }> => ({
+  topic: 'transactions',
+  key: store,
+  value: { id, store },
+});
+
+describe('KafkaProducer (kafkajs replaced by a broker in memory)', () => {
+  it('shares one request among concurrent callers and tells each where its own record landed', async () => {
+    const broker = new FakeBroker();
+    const producer = new KafkaProducer(broker.kafka(), env);
+    const stores = ['Warsaw', 'Krakow', 'Lodz', 'Gdansk', 'Poznan', 'Warsaw', 'Warsaw'];
+    const results = await Promise.all(stores.map((s, i) => producer.send(tx(`T${i}`, s))));
+    expect(broker.requests).toHaveLength(1);
+    results.forEach((r, i) => {
+      expect(r.partition).toBe(partitionOfKey(stores[i] ?? ''));
+      expect(broker.valueAt('transactions', r.partition, r.offset)).toEqual({ id: `T${i}`, store: stores[i] });
+    });
+    // One store, one partition, offsets in call order.
+    const warsaw = results.filter((_, i) => stores[i] === 'Warsaw').map((r) => Number(r.offset));
+    expect(warsaw).toEqual([...warsaw].sort((a, b) => a - b));
+    await producer.onApplicationShutdown();
+  });
+
+  it('keeps one request in flight: what arrives meanwhile goes out together in the next', async () => {
+    const broker = new FakeBroker();
+    const producer = new KafkaProducer(broker.kafka(), env);
+    broker.hold = true;
+    const first = producer.send(tx('A', 'Warsaw'));
+    await new Promise((r) => setImmediate(r));
+    const later = [producer.send(tx('B', 'Krakow')), producer.sendBatch([tx('C', 'Lodz'), tx('D', 'Lodz')])];
+    await new Promise((r) => setTimeout(r, 20));
+    expect(broker.requests).toHaveLength(1);
+    broker.release();
+    await first;
+    const [b, [c, d]] = (await Promise.all(later)) as [
+      Awaited<ReturnType<KafkaProducer['send']>>,
+      Awaited<ReturnType<KafkaProducer['sendBatch']>>,
+    ];
+    expect(broker.requests).toHaveLength(2);
+    expect(broker.maxInFlight).toBe(1);
+    expect(broker.valueAt('transactions', b.partition, b.offset)).toEqual({ id: 'B', store: 'Krakow' });
+    expect([c, d].map((r) => r && broker.valueAt('transactions', r.partition, r.offset))).toEqual([
+      { id: 'C', store: 'Lodz' },
+      { id: 'D', store: 'Lodz' },
+    ]);
+    await producer.onApplicationShutdown();
+  });
+
+  it('places round-robin records evenly whatever their key, and an explicit partition where asked', async () => {
+    const broker = new FakeBroker();
+    const producer = new KafkaProducer(broker.kafka(), env);
+    const spread = await producer.sendBatch(
+      Array.from({ length: 12 }, (_, i) => ({ ...tx(`R${i}`, 'Warsaw'), partitioning: 'round-robin' as const })),
+    );
+    expect(new Set(spread.map((r) => r.partition)).size).toBe(PARTITIONS);
+    const [pinned] = await producer.sendBatch([{ ...tx('P', 'Warsaw'), partition: 4, partitioning: 'round-robin' }]);
+    expect(pinned).toMatchObject({ partition: 4 });
+    expect(broker.valueAt('transactions', 4, pinned?.offset ?? '')).toEqual({ id: 'P', store: 'Warsaw' });
+    await producer.onApplicationShutdown();
+  });
+
+  it('writes records of several topics in one request, each reported on its own topic', async () => {
+    const broker = new FakeBroker();
+    const producer = new KafkaProducer(broker.kafka(), env);
+    const results = await producer.sendBatch([
+      tx('T1', 'Warsaw'),
+      { topic: 'transactions.dlq', key: 'Warsaw', value: { id: 'D1', store: 'Warsaw' }, headers: { reason: 'x' } },
+      tx('T2', 'Warsaw'),
+    ]);
+    expect(broker.requests).toHaveLength(1);
+    expect(results.map((r) => broker.valueAt(r.topic, r.partition, r.offset))).toEqual([
+      { id: 'T1', store: 'Warsaw' },
+      { id: 'D1', store: 'Warsaw' },
+      { id: 'T2', store: 'Warsaw' },
+    ]);
+    expect(results[1]?.topic).toBe('transactions.dlq');
+    await producer.onApplicationShutdown();
+  });
+
+  it('sends the callers of a request the broker refused whole once more, each alone', async () => {
+    const broker = new FakeBroker();
+    const producer = new KafkaProducer(broker.kafka(), env);
+    broker.refuse.push(Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE' }));
+    const [a, b] = await Promise.all([producer.send(tx('A', 'Warsaw')), producer.send(tx('B', 'Krakow'))]);
+    expect(broker.requests.map((r) => r.topicMessages.flatMap((t) => t.messages).length)).toEqual([2, 1, 1]);
+    expect(broker.valueAt('transactions', a.partition, a.offset)).toEqual({ id: 'A', store: 'Warsaw' });
+    expect(broker.valueAt('transactions', b.partition, b.offset)).toEqual({ id: 'B', store: 'Krakow' });
+    broker.refuse.push(new Error('connection lost'));
+    await expect(producer.send(tx('C', 'Lodz'))).rejects.toMatchObject({ outcome: 'unknown' });
+    await expect(producer.send(tx('D', 'Lodz'))).resolves.toMatchObject({ topic: 'transactions' });
+    expect(KafkaSendError).toBeDefined();
+    await producer.onApplicationShutdown();
+  });
+});
