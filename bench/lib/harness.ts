@@ -13,7 +13,8 @@ export const root = resolve(import.meta.dirname, '../..');
 interface CannonRequest {
   method?: string;
   path?: string;
-  setupRequest?: (request: { path: string }) => { path: string };
+  headers?: Record<string, string>;
+  setupRequest?: (request: { path: string; body?: string }) => { path: string; body?: string };
 }
 interface CannonResult {
   requests: { total: number };
@@ -21,14 +22,22 @@ interface CannonResult {
   errors: number;
   timeouts: number;
   non2xx: number;
+  statusCodeStats: Record<string, { count: number } | undefined>;
 }
+/** The run: a promise of the result, and an emitter of every response (its own time in ms, fractional). */
+type CannonRun = Promise<CannonResult> & {
+  on(
+    event: 'response',
+    listener: (client: unknown, statusCode: number, bytes: number, responseTime: number) => void,
+  ): unknown;
+};
 type Cannon = (options: {
   url: string;
   connections: number;
   duration: number;
   pipelining: number;
   requests?: CannonRequest[];
-}) => Promise<CannonResult>;
+}) => CannonRun;
 // autocannon ships no types; this is the slice of its API used here.
 const autocannon = createRequire(import.meta.url)('autocannon') as Cannon;
 
@@ -118,7 +127,8 @@ export function killAll(): void {
 
 const CLOCK_TICKS = 100;
 
-function cpuOf(pid: number | undefined): number {
+/** User + system CPU seconds process `pid` has used so far (Linux /proc; 0 elsewhere or if it is gone). */
+export function cpuOf(pid: number | undefined): number {
   if (pid === undefined) return 0;
   try {
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
@@ -167,26 +177,78 @@ export async function startServer(target: Target): Promise<Server> {
   };
 }
 
-/** One load slice against `server`: `path()` is called for every request (random ids and the like). */
-export async function slice(
-  server: Server,
-  options: { path: () => string; seconds: number; connections: number },
-): Promise<Slice> {
+export interface SliceOptions {
+  /** Called for every request (random ids and the like). */
+  readonly path: () => string;
+  readonly seconds: number;
+  readonly connections: number;
+  /** Default GET. */
+  readonly method?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Called for every request: each one can carry its own body (unique ids). Default: no body. */
+  readonly body?: () => string;
+  /**
+   * Answers with any other status are failures, and `requests` counts only the expected ones (what
+   * was accepted). Default: any non-2xx is a failure, and `requests` counts every answer.
+   */
+  readonly expectStatus?: number;
+  /**
+   * p50/p99 from every answer's own time, to the microsecond, instead of autocannon's histogram,
+   * which rounds down to whole milliseconds (a 0.4 ms answer counts as 0).
+   */
+  readonly exactLatency?: boolean;
+}
+
+/** The q-quantile (0..1) of sorted values, nearest rank. */
+function quantile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+}
+
+/** One load slice against `server`. */
+export async function slice(server: Server, options: SliceOptions): Promise<Slice> {
+  const { path, body, expectStatus } = options;
   const cpuBefore = server.cpuSeconds();
-  const r = await autocannon({
+  const run = autocannon({
     url: server.url,
     connections: options.connections,
     duration: options.seconds,
     pipelining: 1,
-    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: options.path() }) }],
+    requests: [
+      {
+        method: options.method ?? 'GET',
+        ...(options.headers ? { headers: { ...options.headers } } : {}),
+        setupRequest: body
+          ? (request) => ({ ...request, path: path(), body: body() })
+          : (request) => ({ ...request, path: path() }),
+      },
+    ],
   });
+  let times = new Float64Array(1 << 16);
+  let count = 0;
+  if (options.exactLatency) {
+    run.on('response', (_client, statusCode, _bytes, ms) => {
+      if (expectStatus === undefined ? statusCode < 200 || statusCode > 299 : statusCode !== expectStatus) return;
+      if (count === times.length) {
+        const grown = new Float64Array(times.length * 2);
+        grown.set(times);
+        times = grown;
+      }
+      times[count++] = ms;
+    });
+  }
+  const r = await run;
+  const cpuSeconds = server.cpuSeconds() - cpuBefore;
+  const answered = Object.values(r.statusCodeStats).reduce((n, s) => n + (s?.count ?? 0), 0);
+  const expected = expectStatus === undefined ? undefined : (r.statusCodeStats[String(expectStatus)]?.count ?? 0);
+  const sorted = times.subarray(0, count).sort();
   return {
-    requests: r.requests.total,
+    requests: expected ?? r.requests.total,
     seconds: options.seconds,
-    cpuSeconds: server.cpuSeconds() - cpuBefore,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    failures: r.errors + r.timeouts + r.non2xx,
+    cpuSeconds,
+    p50: options.exactLatency ? quantile(sorted, 0.5) : r.latency.p50,
+    p99: options.exactLatency ? quantile(sorted, 0.99) : r.latency.p99,
+    failures: r.errors + r.timeouts + (expected === undefined ? r.non2xx : answered - expected),
   };
 }
 

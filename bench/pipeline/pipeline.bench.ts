@@ -14,7 +14,7 @@
  * `--profile` records a CPU profile of the embedded-storage monolith and prints where its time went.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,7 +29,7 @@ import { loadServices } from '../../apps/services/index.js';
 import { groupLag } from '../../test/support/kafka.js';
 import { positionGroupsAtEnd } from '../../test/support/pipeline.js';
 import { ensureKafka, killAll, root, startServer, type Server } from '../lib/harness.js';
-import { summariseProfile, type CpuProfile } from './cpu-profile.js';
+import { formatSummary, readProfile } from '../lib/cpuprofile-top.js';
 
 const { values } = parseArgs({
   options: {
@@ -368,7 +368,7 @@ async function main(): Promise<void> {
         const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
         if (!file) throw new Error(`the monolith on ${label} wrote no CPU profile`);
         process.stdout.write(`\nCPU profile of the monolith on ${label} (${join(dir, file)}):\n\n`);
-        process.stdout.write(`${summariseProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile)}\n`);
+        process.stdout.write(`${formatSummary(readProfile(join(dir, file)))}\n`);
       }
     }
   } catch (err: unknown) {
