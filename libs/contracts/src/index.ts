@@ -17,6 +17,7 @@ export {
   MAX_INPUT_DEPTH,
   MaxDecimalPlaces,
   parseAs,
+  parseFast,
   prefixErrors,
   validationErrorBody,
   type FieldError,

@@ -75,10 +75,19 @@ const compiled = new WeakMap<object, InstanceParser<object> | null>();
 function fastPathOf<T extends object>(cls: new () => T): InstanceParser<T> | null {
   let parser = compiled.get(cls);
   if (parser === undefined) {
-    parser = (compileInstanceParser(cls) ?? null);
+    parser = compileInstanceParser(cls) ?? null;
     compiled.set(cls, parser);
   }
   return parser as InstanceParser<T> | null;
+}
+
+/**
+ * The instance of `cls` when `input` is a flat object that plainly passes its rules, else undefined
+ * (then only the full path can answer, and name what is wrong). What parseAs and the REST
+ * validation pipe try first.
+ */
+export function parseFast<T extends object>(cls: new () => T, input: unknown): T | undefined {
+  return fastPathOf(cls)?.(input);
 }
 
 /**
@@ -95,7 +104,7 @@ export function parseAs<T extends object>(cls: new () => T, input: unknown, opti
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, errors: [{ field: '$', message: 'must be a JSON object' }] };
   }
-  const fast = fastPathOf(cls)?.(input);
+  const fast = parseFast(cls, input);
   return fast !== undefined ? { ok: true, value: fast } : parseFully(cls, input, options);
 }
 

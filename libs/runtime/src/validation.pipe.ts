@@ -1,9 +1,25 @@
-import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
-import { flattenValidationErrors, validationErrorBody } from '@nurt/contracts';
+import { BadRequestException, ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { flattenValidationErrors, parseFast, validationErrorBody } from '@nurt/contracts';
+
+/**
+ * Nest's ValidationPipe, which first tries the contracts' fast path (the DTO's own decorators,
+ * compiled once): a flat body or query that plainly passes them becomes the DTO at once, the rest
+ * (and every 400) goes through class-transformer and class-validator as before.
+ */
+class FastValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const { metatype, type } = metadata;
+    if (type !== 'custom' && typeof metatype === 'function') {
+      const fast = parseFast(metatype as new () => object, value);
+      if (fast !== undefined) return fast;
+    }
+    return super.transform(value, metadata);
+  }
+}
 
 /** Rejects unknown fields and converts query strings to the declared types. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new FastValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
