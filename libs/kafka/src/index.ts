@@ -18,7 +18,6 @@ export {
   KafkaSendError,
   KafkaSendTimeoutError,
   MAX_REQUEST_BYTES,
-  sendOutcome,
   type Partitioning,
   type ProduceRecord,
   type ProduceResult,

@@ -30,12 +30,18 @@ class FakeBroker {
   refuse: Error[] = [];
   private readonly held: (() => void)[] = [];
   hold = false;
+  /** The broker is unreachable: connect() fails; counted. */
+  unreachable = false;
+  connects = 0;
 
   kafka(): Kafka {
     const producer = (config: { createPartitioner?: ICustomPartitioner }) => {
       const partitioner = config.createPartitioner?.() ?? byKey;
       return {
-        connect: () => Promise.resolve(),
+        connect: () => {
+          this.connects++;
+          return this.unreachable ? Promise.reject(new Error('connect ECONNREFUSED')) : Promise.resolve();
+        },
         disconnect: () => Promise.resolve(),
         sendBatch: async (args: SendBatchArgs): Promise<Metadata> => {
           this.requests.push(args);
@@ -169,9 +175,20 @@ describe('KafkaProducer (kafkajs replaced by a broker in memory)', () => {
     expect(broker.valueAt('transactions', a.partition, a.offset)).toEqual({ id: 'A', store: 'Warsaw' });
     expect(broker.valueAt('transactions', b.partition, b.offset)).toEqual({ id: 'B', store: 'Krakow' });
     broker.refuse.push(new Error('connection lost'));
-    await expect(producer.send(tx('C', 'Lodz'))).rejects.toMatchObject({ outcome: 'unknown' });
+    const lost = producer.send(tx('C', 'Lodz'));
+    await expect(lost).rejects.toBeInstanceOf(KafkaSendError);
+    await expect(lost).rejects.toMatchObject({ outcome: 'unknown' });
     await expect(producer.send(tx('D', 'Lodz'))).resolves.toMatchObject({ topic: 'transactions' });
-    expect(KafkaSendError).toBeDefined();
     await producer.onApplicationShutdown();
+  });
+
+  it('tells every caller of a shared request "not written" when the broker cannot be reached, trying once', async () => {
+    const broker = new FakeBroker();
+    broker.unreachable = true;
+    const producer = new KafkaProducer(broker.kafka(), env);
+    const sends = ['A', 'B', 'C'].map((id) => producer.send(tx(id, 'Warsaw')));
+    for (const send of sends) await expect(send).rejects.toMatchObject({ outcome: 'not-written' });
+    expect(broker.connects).toBe(1);
+    expect(broker.requests).toHaveLength(0);
   });
 });

@@ -89,14 +89,13 @@ const REJECTED_BEFORE_APPEND = new Set([
   'UNSUPPORTED_FOR_MESSAGE_FORMAT',
 ]);
 
-/** What a kafkajs send error tells about the records it carried. */
-export function sendOutcome(err: unknown): SendOutcome {
-  if (err instanceof KafkaSendError) return err.outcome;
+/** Whether the broker refused the request for what it carried (then none of it is in the log). */
+function refusedByBroker(err: unknown): boolean {
   const e = err as { name?: unknown; type?: unknown; cause?: { type?: unknown } };
   // Retries exhausted: some attempt may have been appended before its answer was lost.
-  if (e.name === 'KafkaJSNumberOfRetriesExceeded') return 'unknown';
+  if (e.name === 'KafkaJSNumberOfRetriesExceeded') return false;
   const type = e.type ?? e.cause?.type;
-  return typeof type === 'string' && REJECTED_BEFORE_APPEND.has(type) ? 'not-written' : 'unknown';
+  return typeof type === 'string' && REJECTED_BEFORE_APPEND.has(type);
 }
 
 /**
@@ -282,13 +281,15 @@ export class KafkaProducer implements OnApplicationShutdown {
         settle(send, () => send.resolve(mine));
       }
     } catch (err: unknown) {
-      const outcome = sendOutcome(err);
+      const refused = refusedByBroker(err);
       // A broker refusal of the whole request (one caller's oversized record, say) must not fail
       // the other callers who shared it: nothing was written, so each is sent again on its own.
-      if (outcome === 'not-written' && sends.length > 1) {
+      // (Not a connection failure: that would only fail again, once per caller.)
+      if (refused && sends.length > 1) {
         for (const send of sends) await this.flush([send]);
         return;
       }
+      const outcome: SendOutcome = err instanceof KafkaSendError ? err.outcome : refused ? 'not-written' : 'unknown';
       const message = err instanceof Error ? err.message : String(err);
       for (const send of sends) {
         settle(send, () =>
