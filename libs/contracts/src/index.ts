@@ -12,11 +12,7 @@ export {
   type TransactionType,
 } from './transaction.event.js';
 export {
-  decimalPlaces,
   flattenValidationErrors,
-  MAX_INPUT_DEPTH,
-  MaxDecimalPlaces,
-  parseAs,
   parseFast,
   prefixErrors,
   validationErrorBody,
@@ -34,7 +30,6 @@ export {
   CustomersTopic,
   EXAMPLE_CUSTOMER,
   parseCustomerEvent,
-  parseCustomerRecord,
   type CustomerChange,
   type CustomerEventType,
   type CustomerSegment,

@@ -2,7 +2,7 @@ import { CustomersTopic, EXAMPLE_CUSTOMER, TransactionsTopic } from '@nurt/contr
 import { deadLetterRecord, DeadLetterHeaders, MAX_DEAD_LETTER_BYTES, type DeadLetter } from './dead-letters.js';
 import { loadKafkaEnv } from './kafka.config.js';
 import type { KafkaMessage } from './kafkajs.js';
-import { decodeRecord } from './projection.server.js';
+import { decodeRecord } from './record-decoder.js';
 
 const env = loadKafkaEnv({ KAFKA_GROUP_SUFFIX: '-staging' });
 

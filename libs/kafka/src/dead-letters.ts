@@ -122,8 +122,8 @@ export function deadLetterRecord(letter: DeadLetter, env: Pick<KafkaEnv, 'KAFKA_
 }
 
 /**
- * Writes dead letters in order, as few produce requests as fit. Resolves once the broker has them
- * all; rejects otherwise, and then the records they stand for must not be marked processed.
+ * Writes dead letters in order. Resolves once the broker has them all; rejects otherwise, and then
+ * the records they stand for must not be marked processed.
  */
 @Injectable()
 export class DeadLetterWriter {
@@ -135,20 +135,9 @@ export class DeadLetterWriter {
   ) {}
 
   async write(letters: readonly DeadLetter[]): Promise<void> {
-    let chunk: ProduceRecord<never>[] = [];
-    let bytes = 0;
-    for (const letter of letters) {
-      const record = deadLetterRecord(letter, this.env);
-      const size = (record.key?.length ?? 0) + (record.value?.length ?? 0) + sizeOf(record.headers ?? {});
-      if (chunk.length > 0 && bytes + size > MAX_DEAD_LETTER_BYTES) {
-        await this.producer.sendBatch(chunk);
-        chunk = [];
-        bytes = 0;
-      }
-      chunk.push(record);
-      bytes += size;
-    }
-    if (chunk.length > 0) await this.producer.sendBatch(chunk);
+    // One send each: the producer packs them into as few requests as fit, in order (a dead letter
+    // is cut to fit one request, so none is ever too large for it).
+    await Promise.all(letters.map((letter) => this.producer.send(deadLetterRecord(letter, this.env))));
     for (const l of letters) {
       const where = `${l.record.topic}/${l.record.partition}@${l.record.offset}`;
       const error = l.error.length > 200 ? `${l.error.slice(0, 200)}…` : l.error;

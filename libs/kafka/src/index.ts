@@ -1,14 +1,5 @@
-export { applyInOrder, type BatchSteps } from './batch-apply.js';
 export type { ConsumedRecord, RecordBatch } from './consumed-record.js';
-export {
-  DeadLetterHeaders,
-  deadLetterRecord,
-  DeadLetterWriter,
-  MAX_DEAD_LETTER_BYTES,
-  type DeadLetter,
-  type DeadLetterReason,
-  type RawRecord,
-} from './dead-letters.js';
+export { DeadLetterHeaders } from './dead-letters.js';
 export { brokerGroupId, kafkaClientConfig, KafkaEnv, loadKafkaEnv } from './kafka.config.js';
 export { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
 export { KafkaHealth } from './kafka.health.js';
@@ -16,22 +7,13 @@ export { KafkaModule, type KafkaModuleOptions } from './kafka.module.js';
 export {
   KafkaProducer,
   KafkaSendError,
-  KafkaSendTimeoutError,
-  MAX_REQUEST_BYTES,
   type Partitioning,
   type ProduceRecord,
   type ProduceResult,
   type SendOutcome,
 } from './kafka-producer.service.js';
-export { OutboxRelay, type OutboxRelayOptions, type OutboxSource } from './outbox.relay.js';
-export {
-  groupTransport,
-  OnBatch,
-  Projection,
-  projectionGroups,
-  type ProjectionDefinition,
-} from './projection.decorators.js';
-export { decodeRecord, ProjectionServer, type GroupState, type GroupStatus } from './projection.server.js';
+export { OutboxRelay, type OutboxSource } from './outbox.relay.js';
+export { OnBatch, Projection, projectionGroups, type ProjectionDefinition } from './projection.decorators.js';
 export { startProjections } from './projections.js';
 export { TopicBootstrap, type TopicChange } from './topic-bootstrap.service.js';
 export { tailTopic, type TailedRecord, type TopicTail } from './topic-tail.js';

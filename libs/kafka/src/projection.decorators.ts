@@ -16,7 +16,6 @@ interface BatchHandler {
 export interface ProjectionDefinition {
   readonly group: string;
   readonly contracts: readonly TopicContract<unknown>[];
-  readonly types: readonly Type[];
 }
 
 /**
@@ -79,19 +78,18 @@ export function Projection(group: string): ClassDecorator {
 
 /** The consumer groups the given projection classes declare, one entry per group, in first-seen order. */
 export function projectionGroups(types: readonly Type[]): ProjectionDefinition[] {
-  const groups = new Map<string, { contracts: TopicContract<unknown>[]; types: Type[] }>();
+  const groups = new Map<string, TopicContract<unknown>[]>();
   for (const type of types) {
     const group = Reflect.getOwnMetadata(GROUP, type) as string | undefined;
     if (group === undefined) throw new Error(`${type.name} is not a @Projection`);
-    const entry = groups.get(group) ?? { contracts: [], types: [] };
+    const contracts = groups.get(group) ?? [];
     for (const { contract } of Reflect.getOwnMetadata(HANDLERS, type) as BatchHandler[]) {
-      if (entry.contracts.some((c) => c.topic === contract.topic)) {
+      if (contracts.some((c) => c.topic === contract.topic)) {
         throw new Error(`Two handlers of ${contract.topic} in consumer group ${group}`);
       }
-      entry.contracts.push(contract);
+      contracts.push(contract);
     }
-    entry.types.push(type);
-    groups.set(group, entry);
+    groups.set(group, contracts);
   }
-  return [...groups].map(([group, { contracts, types }]) => ({ group, contracts, types }));
+  return [...groups].map(([group, contracts]) => ({ group, contracts }));
 }

@@ -4,12 +4,12 @@ import type { TopicContract } from '@nurt/contracts';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { applyInOrder } from './batch-apply.js';
 import type { ConsumedRecord, RecordBatch } from './consumed-record.js';
-import { DeadLetterWriter, type DeadLetter, type RawRecord } from './dead-letters.js';
+import { DeadLetterWriter, type DeadLetter } from './dead-letters.js';
 import { brokerGroupId, type KafkaEnv } from './kafka.config.js';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from './kafkajs.js';
+import type { Consumer, EachBatchPayload, Kafka } from './kafkajs.js';
 import { groupTransport, type ProjectionDefinition } from './projection.decorators.js';
 import type { ProjectionMetrics } from './projection.metrics.js';
-import type { SharedDecoder } from './shared-decoder.js';
+import { messageOf, rawRecordOf, type SharedDecoder } from './record-decoder.js';
 
 /** What /health shows of a group. */
 export type GroupState = 'joining' | 'consuming' | 'rebalancing' | 'restarting' | 'crashed' | 'stopped';
@@ -25,68 +25,6 @@ export interface GroupStatus {
 
 /** Well inside the session timeout, so a long batch or a backoff never costs the group its partitions. */
 const HEARTBEAT_EVERY_MS = 3000;
-
-export type Decoded<T> =
-  | { readonly ok: true; readonly record: ConsumedRecord<T> }
-  | { readonly ok: false; readonly letter: Omit<DeadLetter, 'group' | 'topic'> };
-
-function headerTexts(message: KafkaMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name] = first.toString();
-  }
-  return out;
-}
-
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
-/**
- * Decodes a record once (key and headers as text, the value as JSON) and checks it with the topic's
- * contract. Whatever the bytes, it answers: a record that cannot be read is a dead letter, never an
- * exception (an exception here would make kafkajs restart the consumer on the same record for ever).
- */
-export function decodeRecord<T>(
-  topic: string,
-  partition: number,
-  message: KafkaMessage,
-  contract: TopicContract<T>,
-): Decoded<T> {
-  const raw: RawRecord = {
-    topic,
-    partition,
-    offset: message.offset,
-    key: message.key ?? null,
-    value: message.value ?? null,
-    headers: message.headers ?? {},
-  };
-  const deadLetter = (reason: 'parse' | 'validation', error: string): Decoded<T> => ({
-    ok: false,
-    letter: { record: raw, reason, error, attempts: 0 },
-  });
-  const headers = headerTexts(message);
-  const key = raw.key === null ? null : raw.key.toString('utf8');
-  const timestamp = new Date(Number(message.timestamp));
-  let json: unknown = null;
-  if (raw.value !== null) {
-    try {
-      json = JSON.parse(raw.value.toString('utf8'));
-    } catch (err: unknown) {
-      return deadLetter('parse', `value is not JSON: ${messageOf(err)}`);
-    }
-  }
-  let parsed;
-  try {
-    parsed = contract.parse(json, { key, headers, timestamp });
-  } catch (err: unknown) {
-    return deadLetter('validation', `could not be validated: ${messageOf(err)}`);
-  }
-  if (!parsed.ok) return deadLetter('validation', parsed.errors.map((e) => `${e.field}: ${e.message}`).join('; '));
-  return {
-    ok: true,
-    record: { value: parsed.value, key, topic, partition, offset: message.offset, timestamp, headers },
-  };
-}
 
 /**
  * One consumer group as a Nest transport: a kafkajs consumer running `eachBatch`, whose records
@@ -225,7 +163,6 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
       this.metrics.records.inc({ ...labels, outcome: 'dead_lettered' }, invalid.length);
     }
 
-    const rawOf = new Map(batch.messages.map((m) => [m.offset, m]));
     const finished = await applyInOrder(valid, {
       retries: this.env.KAFKA_HANDLER_RETRIES,
       apply: async (records) => {
@@ -255,17 +192,12 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
         );
       },
       deadLetter: async (record, err, attempts) => {
-        const message = rawOf.get(record.offset);
+        // The original bytes, for the dead letter: rare, so looked up only here.
+        const message = batch.messages.find((m) => m.offset === record.offset);
+        if (!message) throw new Error(`offset ${record.offset} is not in the batch of ${topic}/${partition}`);
         await this.deadLetters.write([
           {
-            record: {
-              topic,
-              partition,
-              offset: record.offset,
-              key: message?.key ?? null,
-              value: message?.value ?? null,
-              headers: message?.headers ?? {},
-            },
+            record: rawRecordOf(topic, partition, message),
             topic: contract.deadLetterTopic,
             group: this.name,
             reason: 'handler',

@@ -10,7 +10,7 @@ import type { Kafka } from './kafkajs.js';
 import { projectionGroups } from './projection.decorators.js';
 import { ProjectionMetrics } from './projection.metrics.js';
 import { ProjectionServer } from './projection.server.js';
-import { SharedDecoder } from './shared-decoder.js';
+import { SharedDecoder } from './record-decoder.js';
 
 /**
  * Starts one consumer group per group the given projection classes declare, each as its own Nest
@@ -19,9 +19,9 @@ import { SharedDecoder } from './shared-decoder.js';
  * second process on a busy port then fails without making the groups rebalance), and a group's
  * first join can wait out a dead member's session.
  */
-export async function startProjections(app: INestApplication, types: readonly Type[]): Promise<ProjectionServer[]> {
+export async function startProjections(app: INestApplication, types: readonly Type[]): Promise<void> {
   const definitions = projectionGroups(types);
-  if (definitions.length === 0) return [];
+  if (definitions.length === 0) return;
   const env = app.get<KafkaEnv>(KAFKA_ENV);
   const kafka = app.get<Kafka>(KAFKA_CLIENT);
   const deadLetters = app.get(DeadLetterWriter);
@@ -30,12 +30,10 @@ export async function startProjections(app: INestApplication, types: readonly Ty
   const readers = new Map<TopicContract<unknown>, number>();
   for (const d of definitions) for (const c of d.contracts) readers.set(c, (readers.get(c) ?? 0) + 1);
   const decoder = new SharedDecoder(readers);
-  const servers = definitions.map((definition) => {
+  for (const definition of definitions) {
     const server = new ProjectionServer(kafka, env, definition, deadLetters, metrics, decoder);
     app.connectMicroservice({ strategy: server }, { inheritAppConfig: false });
     health.track(server);
-    return server;
-  });
+  }
   await app.startAllMicroservices();
-  return servers;
 }

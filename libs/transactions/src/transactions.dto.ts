@@ -1,18 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TransactionEvent } from '@nurt/contracts';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, ValidateNested } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import { PARTITIONINGS } from './transactions.config.js';
 
 export const MAX_BATCH = 1000;
 
+/** The body of POST /transactions/batch as OpenAPI shows it; TransactionBatchPipe reads it. */
 export class TransactionBatchDto {
   @ApiProperty({ type: [TransactionEvent], minItems: 1, maxItems: MAX_BATCH })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_BATCH)
-  @ValidateNested({ each: true })
-  @Type(() => TransactionEvent)
   transactions!: TransactionEvent[];
 }
 
