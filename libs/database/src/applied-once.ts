@@ -7,6 +7,11 @@ export interface Delivered {
   readonly offset: string;
 }
 
+/** An event as a consumer group received it: its value, and where Kafka delivered it from. */
+export interface DeliveredEvent<T> extends Delivered {
+  readonly value: T;
+}
+
 /**
  * The SQL of the table `applyOnce` claims ids in; include it in the feature's first migration.
  * Keeping the applied ids beside the state they changed is what makes redelivery a no-op.

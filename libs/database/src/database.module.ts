@@ -17,11 +17,8 @@ import { checkPgliteDir } from './pglite-lock.js';
 import { migrate, type SchemaMigrations } from './migrations.js';
 import { PgliteDatabase } from './pglite.database.js';
 import { PostgresDatabase } from './postgres.database.js';
-import { DATABASE_HANDLE, PRUNE_INTERVAL, RetentionSchedule } from './retention.js';
-
-/** Inject with `@Inject(DATABASE) db: Database`. */
-export const DATABASE = Symbol('nurt.database');
-const DATABASE_ENV = Symbol('nurt.database.env');
+import { DATABASE, DATABASE_ENV } from './database.constants.js';
+import { RetentionSchedule } from './retention.js';
 
 export interface DatabaseModuleOptions {
   /** Names the default PGlite folder (.data/pglite/<app>), so separate apps never share one. */
@@ -90,12 +87,6 @@ export class DatabaseModule {
           provide: DATABASE,
           inject: [DATABASE_ENV],
           useFactory: (env: DatabaseEnv) => openDatabase(env, options.app),
-        },
-        { provide: DATABASE_HANDLE, useExisting: DATABASE },
-        {
-          provide: PRUNE_INTERVAL,
-          inject: [DATABASE_ENV],
-          useFactory: (env: DatabaseEnv) => env.DATABASE_PRUNE_INTERVAL_MS,
         },
         DatabaseLifecycle,
         RetentionSchedule,

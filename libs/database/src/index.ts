@@ -1,12 +1,7 @@
 export { PgErrorCodes, pgErrorCode, type Database, type Queryable } from './database.js';
 export { DatabaseEnv, loadDatabaseEnv } from './database.config.js';
-export {
-  checkDatabaseConfig,
-  DATABASE,
-  DatabaseModule,
-  openDatabase,
-  type DatabaseModuleOptions,
-} from './database.module.js';
+export { DATABASE } from './database.constants.js';
+export { checkDatabaseConfig, DatabaseModule, openDatabase, type DatabaseModuleOptions } from './database.module.js';
 export { migrate, type Migration, type SchemaMigrations } from './migrations.js';
 export { PgliteDatabase } from './pglite.database.js';
 export { PostgresDatabase } from './postgres.database.js';
@@ -17,5 +12,6 @@ export {
   claimNew,
   inLockOrder,
   type Delivered,
+  type DeliveredEvent,
 } from './applied-once.js';
 export { RetentionSchedule, type RetentionRule } from './retention.js';

@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { DatabaseEnv } from './database.config.js';
+import { DATABASE, DATABASE_ENV } from './database.constants.js';
 import type { Database } from './database.js';
 
 /** Rows of `table` whose `column` (a timestamptz) is older than `keepMs` are deleted on a schedule. */
@@ -8,9 +10,6 @@ export interface RetentionRule {
   readonly column: string;
   readonly keepMs: number;
 }
-
-export const DATABASE_HANDLE = Symbol('nurt.database.handle');
-export const PRUNE_INTERVAL = Symbol('nurt.database.prune-interval');
 
 const QUALIFIED = /^[a-z_][a-z0-9_]{0,62}\.[a-z_][a-z0-9_]{0,62}$/;
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -28,10 +27,14 @@ export class RetentionSchedule implements OnApplicationBootstrap, OnApplicationS
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | null = null;
 
+  private readonly intervalMs: number;
+
   constructor(
-    @Inject(DATABASE_HANDLE) private readonly db: Database,
-    @Inject(PRUNE_INTERVAL) private readonly intervalMs: number,
-  ) {}
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(DATABASE_ENV) env: DatabaseEnv,
+  ) {
+    this.intervalMs = env.DATABASE_PRUNE_INTERVAL_MS;
+  }
 
   register(rule: RetentionRule): void {
     if (!QUALIFIED.test(rule.table) || !IDENTIFIER.test(rule.column)) {

@@ -1,13 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { centsText, type CustomerEvent, type Transaction } from '@nurt/contracts';
-import { applyOnce, DATABASE, inLockOrder, type Database, type Delivered, type Queryable } from '@nurt/database';
+import { applyOnce, DATABASE, inLockOrder, type Database, type DeliveredEvent, type Queryable } from '@nurt/database';
 import { foldProfiles, type CustomerCount } from './profile.fold.js';
 import { RECOMMENDATION_SCHEMA } from './recommendation.migrations.js';
-
-/** A transaction as the recommendation group received it. */
-export interface DeliveredTransaction extends Delivered {
-  readonly value: Transaction;
-}
 
 const hasCustomer = (tx: Transaction): tx is Transaction & { customerId: string } => tx.customerId !== undefined;
 
@@ -40,7 +35,7 @@ export class RecommendationRepository {
    * row per customer (and store, and type). A transaction without a customer is claimed like any
    * other and changes no profile. Returns how many were new.
    */
-  async applyTransactions(transactions: readonly DeliveredTransaction[]): Promise<number> {
+  async applyTransactions(transactions: readonly DeliveredEvent<Transaction>[]): Promise<number> {
     const fresh = await applyOnce(
       this.db,
       RECOMMENDATION_SCHEMA,

@@ -1,8 +1,9 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import type { CustomerChange } from '@nurt/contracts';
+import type { CustomerChange, Transaction } from '@nurt/contracts';
+import type { DeliveredEvent } from '@nurt/database';
 import { foldCustomerChanges } from './profile.fold.js';
 import type { ProfileDto, RecommendationsDto } from './recommendation.dto.js';
-import { RecommendationRepository, type DeliveredTransaction } from './recommendation.repository.js';
+import { RecommendationRepository } from './recommendation.repository.js';
 
 const DAY_MS = 86_400_000;
 const cents = (n: number): number => Math.round(n * 100) / 100;
@@ -12,7 +13,7 @@ export class RecommendationService {
   constructor(private readonly repository: RecommendationRepository) {}
 
   /** Adds transactions to their customers' profiles; one applied before changes nothing. */
-  applyTransactions(transactions: readonly DeliveredTransaction[]): Promise<number> {
+  applyTransactions(transactions: readonly DeliveredEvent<Transaction>[]): Promise<number> {
     return this.repository.applyTransactions(transactions);
   }
 

@@ -1,15 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { centsText, type Transaction } from '@nurt/contracts';
-import { applyOnce, DATABASE, inLockOrder, type Database, type Delivered } from '@nurt/database';
+import { applyOnce, DATABASE, inLockOrder, type Database, type DeliveredEvent } from '@nurt/database';
 import { REPORTING_SCHEMA } from './reporting.migrations.js';
 import { foldSales, type SalesWindow } from './sales.fold.js';
 
 export type { SalesWindow } from './sales.fold.js';
-
-/** A transaction as the reporting group received it. */
-export interface DeliveredTransaction extends Delivered {
-  readonly value: Transaction;
-}
 
 export interface SalesRow {
   readonly store: string;
@@ -46,7 +41,7 @@ export class ReportingRepository {
    * Adds the transactions not applied before to their total, minute and hour rows: one database
    * transaction, one statement to claim the ids, one upsert of the folded rows. Returns how many were new.
    */
-  async apply(transactions: readonly DeliveredTransaction[]): Promise<number> {
+  async apply(transactions: readonly DeliveredEvent<Transaction>[]): Promise<number> {
     const fresh = await applyOnce(
       this.db,
       REPORTING_SCHEMA,

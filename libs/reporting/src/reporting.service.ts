@@ -1,11 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type { Transaction } from '@nurt/contracts';
+import type { DeliveredEvent } from '@nurt/database';
 import type { SalesGroupDto, SalesReportDto, SalesStatsDto } from './reporting.dto.js';
-import {
-  ReportingRepository,
-  type DeliveredTransaction,
-  type SalesFilter,
-  type SalesRow,
-} from './reporting.repository.js';
+import { ReportingRepository, type SalesFilter, type SalesRow } from './reporting.repository.js';
 
 const cents = (n: number): number => Math.round(n * 100) / 100;
 
@@ -27,7 +24,7 @@ export class ReportingService {
   constructor(private readonly repository: ReportingRepository) {}
 
   /** Counts the transactions in their stores' statistics; one applied before changes nothing. */
-  apply(transactions: readonly DeliveredTransaction[]): Promise<number> {
+  apply(transactions: readonly DeliveredEvent<Transaction>[]): Promise<number> {
     return this.repository.apply(transactions);
   }
 
