@@ -1,1 +1,3 @@
 export const CUSTOMERS_ENV = Symbol('nurt.customers.env');
+/** The customers outbox's relay (an OutboxRelay): kicked after every change. */
+export const CUSTOMERS_OUTBOX = Symbol('nurt.customers.outbox');

@@ -1,9 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DATABASE, DatabaseModule, type Database } from '@nurt/database';
-import { CustomerOutboxRelay } from './customer-outbox.relay.js';
+import { KafkaProducer, OutboxRelay } from '@nurt/kafka';
+import { METRICS_REGISTRY } from '@nurt/observability';
+import type { Registry } from 'prom-client';
 import { CustomerCache } from './customers.cache.js';
 import { loadCustomersEnv, type CustomersEnv } from './customers.config.js';
-import { CUSTOMERS_ENV } from './customers.constants.js';
+import { CUSTOMERS_ENV, CUSTOMERS_OUTBOX } from './customers.constants.js';
 import { CustomersController } from './customers.controller.js';
 import { customersMigrations } from './customers.migrations.js';
 import { CustomersRepository } from './customers.repository.js';
@@ -38,7 +40,25 @@ export class CustomersModule {
             }),
         },
         CustomersRepository,
-        CustomerOutboxRelay,
+        {
+          // Publishes the outbox to the compacted `customers` topic, oldest first. A change sent twice
+          // after a crash is harmless: consumers of a state topic keep the latest value per key.
+          provide: CUSTOMERS_OUTBOX,
+          inject: [CustomersRepository, KafkaProducer, CUSTOMERS_ENV, METRICS_REGISTRY],
+          useFactory: (
+            repository: CustomersRepository,
+            producer: KafkaProducer,
+            env: CustomersEnv,
+            registry: Registry,
+          ) =>
+            new OutboxRelay(repository, producer, {
+              name: 'customers',
+              intervalMs: env.CUSTOMERS_OUTBOX_INTERVAL_MS,
+              batch: env.CUSTOMERS_OUTBOX_BATCH,
+              registry,
+              ...(env.CUSTOMERS_OUTBOX_RELAY === 'off' ? { off: 'CUSTOMERS_OUTBOX_RELAY=off' } : {}),
+            }),
+        },
         CustomersService,
         CustomersSeeder,
       ],

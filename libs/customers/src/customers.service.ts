@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
-import { CustomerOutboxRelay } from './customer-outbox.relay.js';
+import { Inject, Injectable } from '@nestjs/common';
+import type { OutboxRelay } from '@nurt/kafka';
 import { CustomerNotFoundError, type Customer, type CustomerFilter, type CustomerInput } from './customer.js';
 import { CustomerCache } from './customers.cache.js';
+import { CUSTOMERS_OUTBOX } from './customers.constants.js';
 import { CustomersRepository } from './customers.repository.js';
 
 export interface CustomerPage {
@@ -15,7 +16,7 @@ export interface CustomerPage {
 export class CustomersService {
   constructor(
     private readonly repository: CustomersRepository,
-    private readonly relay: CustomerOutboxRelay,
+    @Inject(CUSTOMERS_OUTBOX) private readonly relay: OutboxRelay,
     private readonly cache: CustomerCache,
   ) {}
 

@@ -41,9 +41,8 @@ export function historyWindow(txs: readonly Transaction[], env: FraudEnv): { fro
   return { from: new Date(Math.min(...times) - before), to: new Date(Math.max(...times) + travel) };
 }
 
-/** Everything a batch changes: the transactions to record, each customer's new statistics, the alerts. */
+/** What a batch changes besides recording its transactions: each customer's new statistics, the alerts. */
 export interface BatchVerdict {
-  readonly events: readonly CustomerTransaction[];
   readonly stats: ReadonlyMap<string, AmountStats>;
   readonly alerts: readonly Omit<FraudAlertEvent, 'detectedAt'>[];
 }
@@ -64,7 +63,6 @@ export function evaluateBatch(
   const lookback = env.FRAUD_REFUND_LOOKBACK_DAYS * DAY_MS;
   const stats = new Map<string, AmountStats>();
   const alerts: Omit<FraudAlertEvent, 'detectedAt'>[] = [];
-  const fromBatch = new Map<string, KnownEvent[]>();
 
   for (const tx of txs) {
     const history = histories.get(tx.customerId) ?? { stats: undefined, events: [], velocityAlerts: [] };
@@ -79,8 +77,6 @@ export function evaluateBatch(
       amount: tx.amount,
     };
     if (!history.events.some((e) => e.transactionId === tx.id)) history.events.push(event);
-    const earlier = fromBatch.get(tx.customerId) ?? [];
-    fromBatch.set(tx.customerId, [...earlier, event]);
 
     const windowStart = at - env.FRAUD_VELOCITY_WINDOW_S * 1000;
     const count = history.events.filter(
@@ -89,10 +85,12 @@ export function evaluateBatch(
     const nearby = history.events.filter(
       (e) => e.transactionId !== tx.id && Math.abs(e.occurredAt.getTime() - at) <= travel,
     );
+    // A purchase already in the database before the batch was looked for there (refundsMatched);
+    // one earlier in this batch is among the history by now.
     const matched =
       tx.type === 'refund' &&
       (refundsMatched.has(tx.id) ||
-        earlier.some(
+        history.events.some(
           (e) =>
             e.type === 'purchase' &&
             e.store === tx.store &&
@@ -129,5 +127,5 @@ export function evaluateBatch(
       });
     }
   }
-  return { events: txs, stats, alerts };
+  return { stats, alerts };
 }

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '@nurt/database';
-import { FraudAlertPublisher } from './fraud-alert.publisher.js';
+import { KafkaProducer, OutboxRelay } from '@nurt/kafka';
+import { METRICS_REGISTRY } from '@nurt/observability';
+import type { Registry } from 'prom-client';
 import { loadFraudEnv } from './fraud.config.js';
-import { FRAUD_ENV } from './fraud.constants.js';
+import { FRAUD_ALERTS_OUTBOX, FRAUD_ENV } from './fraud.constants.js';
 import { FraudController } from './fraud.controller.js';
 import { fraudMigrations } from './fraud.migrations.js';
 import { FraudRepository } from './fraud.repository.js';
@@ -19,7 +21,15 @@ import { FraudService } from './fraud.service.js';
     { provide: FRAUD_ENV, useFactory: () => loadFraudEnv() },
     FraudRepository,
     FraudService,
-    FraudAlertPublisher,
+    {
+      // Alerts are committed with the batch that raised them, then published keyed by customer and
+      // marked; a failed send is retried every second (alerts are small and rare), one stored just
+      // before a crash goes out at the next start. At-least-once, with a stable alert id.
+      provide: FRAUD_ALERTS_OUTBOX,
+      inject: [FraudRepository, KafkaProducer, METRICS_REGISTRY],
+      useFactory: (repository: FraudRepository, producer: KafkaProducer, registry: Registry) =>
+        new OutboxRelay(repository, producer, { name: 'fraud_alerts', intervalMs: 1000, batch: 500, registry }),
+    },
   ],
   exports: [FraudService],
 })

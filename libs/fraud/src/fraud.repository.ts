@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Topics, type FraudAlertEvent, type FraudRule, type Transaction } from '@nurt/contracts';
-import { applyOnce, DATABASE, inLockOrder, type Database, type Delivered, type Queryable } from '@nurt/database';
+import { applyOnce, DATABASE, inLockOrder, type Database, type DeliveredEvent, type Queryable } from '@nurt/database';
 import type { OutboxSource, ProduceRecord } from '@nurt/kafka';
 import {
   DAY_MS,
@@ -36,11 +36,6 @@ const toEvent = (r: AlertRow): FraudAlertEvent => ({
   detectedAt: new Date(r.detected_at).toISOString(),
 });
 
-/** A transaction as the anti-fraud group received it. */
-export interface DeliveredTransaction extends Delivered {
-  readonly value: Transaction;
-}
-
 const hasCustomer = (tx: Transaction): tx is CustomerTransaction => tx.customerId !== undefined;
 
 /** Two anti-fraud transactions on one customer (two partitions, two instances) take turns; others do not wait. */
@@ -67,7 +62,7 @@ export class FraudRepository implements OutboxSource {
    * number of alerts raised.
    */
   async apply(
-    transactions: readonly DeliveredTransaction[],
+    transactions: readonly DeliveredEvent<Transaction>[],
     evaluate: (
       txs: readonly CustomerTransaction[],
       histories: Map<string, CustomerHistory>,
@@ -86,7 +81,7 @@ export class FraudRepository implements OutboxSource {
         const customers = [...new Set(txs.map((t) => t.customerId))].sort();
         await this.lockCustomers(q, customers);
         const verdict = evaluate(txs, await this.histories(q, customers, txs), await this.refundsMatched(q, txs));
-        await this.save(q, verdict);
+        await this.save(q, txs, verdict);
         raised = verdict.alerts.length;
       },
     );
@@ -174,8 +169,7 @@ export class FraudRepository implements OutboxSource {
     return new Set(rows.map((r) => r.id));
   }
 
-  private async save(q: Queryable, verdict: BatchVerdict): Promise<void> {
-    const e = verdict.events;
+  private async save(q: Queryable, e: readonly CustomerTransaction[], verdict: BatchVerdict): Promise<void> {
     await q.query(
       `INSERT INTO fraud.customer_events (transaction_id, customer_id, occurred_at, store, type, amount)
        SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::numeric[])

@@ -1,17 +1,17 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import type { FraudAlertEvent } from '@nurt/contracts';
-import { RetentionSchedule } from '@nurt/database';
+import type { FraudAlertEvent, Transaction } from '@nurt/contracts';
+import { RetentionSchedule, type DeliveredEvent } from '@nurt/database';
+import type { OutboxRelay } from '@nurt/kafka';
 import type { FraudEnv } from './fraud.config.js';
-import { FRAUD_ENV } from './fraud.constants.js';
-import { FraudAlertPublisher } from './fraud-alert.publisher.js';
+import { FRAUD_ALERTS_OUTBOX, FRAUD_ENV } from './fraud.constants.js';
 import { evaluateBatch } from './fraud.evaluation.js';
-import { FraudRepository, type AlertFilter, type DeliveredTransaction } from './fraud.repository.js';
+import { FraudRepository, type AlertFilter } from './fraud.repository.js';
 
 @Injectable()
 export class FraudService implements OnModuleInit {
   constructor(
     private readonly repository: FraudRepository,
-    private readonly publisher: FraudAlertPublisher,
+    @Inject(FRAUD_ALERTS_OUTBOX) private readonly alertsOutbox: OutboxRelay,
     private readonly retention: RetentionSchedule,
     @Inject(FRAUD_ENV) private readonly env: FraudEnv,
   ) {}
@@ -31,11 +31,11 @@ export class FraudService implements OnModuleInit {
    * transaction without a customer has no history to compare with and is only counted as applied.
    * Returns the number of alerts raised.
    */
-  async apply(transactions: readonly DeliveredTransaction[]): Promise<number> {
+  async apply(transactions: readonly DeliveredEvent<Transaction>[]): Promise<number> {
     const raised = await this.repository.apply(transactions, (txs, histories, refundsMatched) =>
       evaluateBatch(txs, histories, refundsMatched, this.env),
     );
-    if (raised > 0) this.publisher.kick();
+    if (raised > 0) this.alertsOutbox.kick();
     return raised;
   }
 

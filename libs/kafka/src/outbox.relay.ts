@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { KafkaProducer, ProduceRecord } from './kafka-producer.service.js';
 
@@ -25,6 +25,8 @@ export interface OutboxRelayOptions {
   readonly intervalMs: number;
   readonly batch: number;
   readonly registry: Registry;
+  /** Set (to what says so, e.g. `CUSTOMERS_OUTBOX_RELAY=off`) when no relay may run in this process. */
+  readonly off?: string;
 }
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
@@ -37,8 +39,9 @@ const SHUTDOWN_WAIT_MS = 5000;
  * retries what a failed send left behind and picks up whatever a crashed process committed but
  * never sent, without waiting for the next change. Delivery is at-least-once: a crash between send
  * and mark sends again, so records carry a stable id or key their consumers de-duplicate by.
+ * A feature provides one per outbox table (a factory provider); Nest starts and stops it.
  */
-export class OutboxRelay {
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: Logger;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
@@ -75,7 +78,11 @@ export class OutboxRelay {
     });
   }
 
-  start(): void {
+  onApplicationBootstrap(): void {
+    if (this.options.off !== undefined) {
+      this.logger.warn(`${this.options.off}: records stay in the outbox until a relay runs`);
+      return;
+    }
     this.active = true;
     this.timer = setInterval(() => this.kick(), this.options.intervalMs);
     this.timer.unref();
@@ -95,7 +102,7 @@ export class OutboxRelay {
   }
 
   /** Stops the timer and waits (a while) for the run in progress, before the producer and the database close. */
-  async stop(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     this.active = false;
     clearInterval(this.timer);
     if (!this.running) return;
