@@ -28,6 +28,7 @@ import pg from 'pg';
 import { loadServices } from '../../apps/services/index.js';
 import { groupLag } from '../../test/support/kafka.js';
 import { positionGroupsAtEnd } from '../../test/support/pipeline.js';
+import { waitFor } from '../../test/support/wait.js';
 import { ensureKafka, killAll, root, startServer, type Server } from '../lib/harness.js';
 import { formatSummary, readProfile } from '../lib/cpuprofile-top.js';
 
@@ -124,14 +125,6 @@ async function produce(producer: KafkaProducer, txs: readonly Transaction[]): Pr
   return txs.length / ((performance.now() - started) / 1000);
 }
 
-async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 900_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 interface GroupsHealth {
   checks: { kafka?: { consumerGroups?: Record<string, { state: string }> } };
 }
@@ -204,16 +197,21 @@ async function measure(
       );
     }
     const groups = groupsOf(options.services).map((g) => g.group);
-    await waitUntil('every group to join', async () =>
-      (await Promise.all(servers.map((s) => groupsConsuming(s, groups.length)))).every(Boolean),
+    await waitFor(
+      'every group to join',
+      async () => (await Promise.all(servers.map((s) => groupsConsuming(s, groups.length)))).every(Boolean),
+      120_000,
     );
     const txs = traffic(`${run}${options.suffix}`);
     const started = performance.now();
     const produceTps = await produce(producer, txs);
-    await waitUntil('every group to commit the end of the topic', async () =>
-      (await Promise.all(groups.map((g) => groupLag(`${g}${options.suffix}`, Topics.Transactions)))).every(
-        (lag) => lag === 0,
-      ),
+    await waitFor(
+      'every group to commit the end of the topic',
+      async () =>
+        (await Promise.all(groups.map((g) => groupLag(`${g}${options.suffix}`, Topics.Transactions)))).every(
+          (lag) => lag === 0,
+        ),
+      900_000,
     );
     const seconds = (performance.now() - started) / 1000;
     const batches = await batchesOf(servers, groups);

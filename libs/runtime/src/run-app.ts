@@ -1,5 +1,12 @@
 import 'reflect-metadata';
-import { ConsoleLogger, Logger, type INestApplication, type LogLevel } from '@nestjs/common';
+import {
+  ConsoleLogger,
+  Logger,
+  type DynamicModule,
+  type INestApplication,
+  type Type,
+  type LogLevel,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -19,7 +26,7 @@ export interface AppDefinition {
    */
   readonly services?: () => readonly ServiceDefinition[];
   /** A root module of its own, for an app that runs no service (the gateway). */
-  readonly module?: () => unknown;
+  readonly module?: () => Type | DynamicModule;
   readonly description?: string;
   /** Loaders of env config beyond the services' own, checked together before anything starts. */
   readonly config?: readonly (() => unknown)[];
@@ -60,10 +67,10 @@ function logger(env: HttpEnv, name: string): ConsoleLogger {
 }
 
 /** What the app's root module is made of. */
-function compose(def: AppDefinition): Composition | { module: unknown; projections: readonly never[] } {
+function compose(def: AppDefinition): Composition {
   if (def.services) return composeServices(def.name, def.services());
   if (!def.module) throw new Error(`${def.name}: an app needs services or a module`);
-  return { module: def.module(), projections: [] };
+  return { module: def.module(), projections: [], config: [] };
 }
 
 /**
@@ -76,7 +83,7 @@ export async function createHttpApp(
   composition = compose(def),
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
-    composition.module as never,
+    composition.module,
     // ignoreTrailingSlash: the lecture's clients call GET /predict/ with the slash; Nest registers /predict.
     new FastifyAdapter({ bodyLimit: 5 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } }),
     { logger: logger(env, def.name), abortOnError: false },
@@ -157,7 +164,7 @@ export async function runApp(def: AppDefinition): Promise<void> {
         def.defaultPort === undefined ? process.env : { PORT: String(def.defaultPort), ...process.env },
       );
     const composition = compose(def);
-    checkConfig([httpEnv, ...('config' in composition ? composition.config : []), ...(def.config ?? [])]);
+    checkConfig([httpEnv, ...composition.config, ...(def.config ?? [])]);
     const env = httpEnv();
     const app = await createHttpApp(def, env, composition);
     const log = new Logger(def.name);

@@ -26,9 +26,8 @@ export interface ServiceDefinition {
 
 /** One process's composition of services: the root module, the consumer groups to start, the config to check. */
 export interface Composition {
-  readonly module: DynamicModule;
+  readonly module: Type | DynamicModule;
   readonly projections: readonly Type[];
-  readonly groups: readonly ProjectionDefinition[];
   readonly config: readonly (() => unknown)[];
 }
 
@@ -74,7 +73,6 @@ export function composeServices(
       ],
     },
     projections,
-    groups: groupsOf(services),
     config: [
       ...(kafka ? [() => loadKafkaEnv(env)] : []),
       ...(database ? [() => checkDatabaseConfig(app, env)] : []),
