@@ -229,15 +229,15 @@ async function appliedExactlyOnce(url: string, schemas: readonly string[], prefi
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   try {
-    const counts = await Promise.all(
-      schemas.map(async (schema) => {
-        const { rows } = await db.query<{ n: string }>(
-          `SELECT count(*) AS n FROM ${schema}.applied_events WHERE id LIKE $1`,
-          [`${prefix}-%`],
-        );
-        return Number(rows[0]?.n);
-      }),
-    );
+    // One query at a time: a pg client runs them in turn anyway (and warns when asked to overlap).
+    const counts: number[] = [];
+    for (const schema of schemas) {
+      const { rows } = await db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM ${schema}.applied_events WHERE id LIKE $1`,
+        [`${prefix}-%`],
+      );
+      counts.push(Number(rows[0]?.n));
+    }
     if (counts.some((n) => n !== count))
       throw new Error(`applied ${counts.join(', ')} of ${count} (${schemas.join(', ')})`);
     return `${schemas.join(', ')}: ${count} applied ids each`;
