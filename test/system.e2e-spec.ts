@@ -4,10 +4,11 @@
  * same answers; the split deployment also keeps serving when one service is down, and a stopped
  * worker catches up from its committed offsets.
  */
-import { Topics, type ServiceName } from '@nurt/contracts';
+import { SERVICES, Topics, type ServiceName } from '@nurt/contracts';
 import { createScratchDatabase, type ScratchDatabase } from './support/databases.js';
 import { startDeployment, type Deployment, type Mode } from './support/deployment.js';
 import { groupLag } from './support/kafka.js';
+import { promtoolCheck, samplesOf, scrape } from './support/metrics.js';
 import { runId, waitFor } from './support/wait.js';
 
 /** Every path of the public API, as /docs-json documents it in both modes. */
@@ -189,8 +190,14 @@ function conformance(system: () => Deployment): void {
     expect(health.body).toMatchObject({ status: 'up' });
     expect((await call(system(), 'GET', '/health/ready')).status).toBe(200);
     expect((await call(system(), 'GET', '/health/live')).body).toEqual({ status: 'up' });
-    const metrics = await fetch(`${system().url}/metrics`);
-    expect(await metrics.text()).toContain('process_resident_memory_bytes');
+    // Every process: the monolith, or the gateway and each service. Each has answered HTTP by now.
+    const urls = new Set([system().url, ...SERVICES.map((s) => system().process(s).url)]);
+    for (const url of urls) {
+      const text = await scrape(url);
+      expect(text).toContain('process_resident_memory_bytes');
+      expect(samplesOf(text, 'http_request_duration_seconds_count').length).toBeGreaterThan(0);
+      expect({ url, ...(await promtoolCheck(text)) }).toEqual({ url, code: 0, output: '' });
+    }
 
     const doc = (await call(system(), 'GET', '/docs-json')).body as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\./);

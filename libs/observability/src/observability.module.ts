@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { HealthController } from './health.controller.js';
 import { HealthRegistry } from './health.registry.js';
+import { HttpMetrics } from './http-metrics.js';
 import { createMetricsRegistry, METRICS_REGISTRY, MetricsController } from './metrics.js';
 
 export interface ObservabilityOptions {
@@ -15,7 +16,11 @@ export class ObservabilityModule {
     return {
       module: ObservabilityModule,
       controllers: [HealthController, MetricsController],
-      providers: [HealthRegistry, { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry(options.app) }],
+      providers: [
+        HealthRegistry,
+        HttpMetrics,
+        { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry(options.app) },
+      ],
       exports: [HealthRegistry, METRICS_REGISTRY],
     };
   }

@@ -2,23 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { METRICS_REGISTRY } from '@nurt/observability';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** The serving numbers worth a dashboard: request latency, rows predicted, batch sizes, model call time. */
+/** The serving numbers worth a dashboard beside request latency (http_request_duration_seconds): rows predicted, batch sizes, model call time. */
 @Injectable()
 export class PredictionMetrics {
-  readonly requestSeconds: Histogram<'route' | 'status'>;
   private readonly predictions: Counter<'model_version'>;
   private readonly batchSize: Histogram;
   private readonly modelCallSeconds: Histogram;
   private readonly modelInfo: Gauge<'model_version' | 'backend'>;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
-    this.requestSeconds = new Histogram({
-      name: 'prediction_request_duration_seconds',
-      help: 'Time from request to response of the prediction endpoints.',
-      labelNames: ['route', 'status'],
-      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
-      registers: [registry],
-    });
     this.predictions = new Counter({
       name: 'prediction_predictions_total',
       help: 'Prices predicted (rows, single and batch).',

@@ -2,7 +2,6 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { loadPredictionEnv, type PredictionEnv } from './prediction.config.js';
 import { PREDICTION_ENV } from './prediction.constants.js';
 import { PredictionController } from './prediction.controller.js';
-import { PredictionLatency } from './prediction.latency.js';
 import { PredictionMetrics } from './prediction.metrics.js';
 import { PredictionService } from './prediction.service.js';
 import { PriceModelController } from './price-model.controller.js';
@@ -28,7 +27,6 @@ export class PredictionModule {
         PredictionMetrics,
         PriceModelRegistry,
         PredictionService,
-        PredictionLatency,
       ],
       exports: [PredictionService, PriceModelRegistry],
     };
