@@ -77,15 +77,20 @@ describe('monolith start-up checks', () => {
 
 describe('Kafka health check', () => {
   it('is down, with the reason, when the broker is unreachable', async () => {
-    const { KafkaHealth } = await import('@nurt/kafka');
+    const { ConsumerLag, KafkaHealth, loadKafkaEnv } = await import('@nurt/kafka');
     const { HealthRegistry } = await import('@nurt/observability');
+    const { Registry } = await import('prom-client');
     const kafka = new kafkajs.Kafka({
       brokers: [`127.0.0.1:${await freePort()}`],
       connectionTimeout: 300,
       retry: { retries: 0 },
       logLevel: 0,
     });
-    const health = new KafkaHealth(kafka, new HealthRegistry());
+    const health = new KafkaHealth(
+      kafka,
+      new HealthRegistry(),
+      new ConsumerLag(kafka, loadKafkaEnv({}), new Registry()),
+    );
     const result = await health.check();
     expect(result.status).toBe('down');
     expect(String(result.error)).toMatch(/connect/i);

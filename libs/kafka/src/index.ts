@@ -1,4 +1,5 @@
 export type { ConsumedRecord, RecordBatch } from './consumed-record.js';
+export { ConsumerLag, type GroupLag, type PartitionLag } from './consumer-lag.js';
 export { DeadLetterHeaders } from './dead-letters.js';
 export { brokerGroupId, kafkaClientConfig, KafkaEnv, loadKafkaEnv } from './kafka.config.js';
 export { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';

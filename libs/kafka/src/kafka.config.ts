@@ -124,6 +124,14 @@ export class KafkaEnv {
   @Max(60_000)
   KAFKA_HANDLER_BACKOFF_MS = 200;
 
+  /** How often a process reads its consumer groups' committed offsets and the log-end offsets, for lag on /metrics and /health. */
+  @Expose()
+  @ToNumber()
+  @IsInt()
+  @Min(500)
+  @Max(300_000)
+  KAFKA_LAG_INTERVAL_MS = 5000;
+
   @Expose()
   @IsIn(LOG_LEVELS)
   KAFKA_LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'warn';

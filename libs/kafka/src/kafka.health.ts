@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HealthRegistry, type HealthCheck, type HealthCheckResult } from '@nurt/observability';
+import { ConsumerLag } from './consumer-lag.js';
 import type { Admin, Kafka } from './kafkajs.js';
 import { KAFKA_CLIENT } from './kafka.constants.js';
 import type { GroupState, GroupStatus } from './projection.server.js';
@@ -23,6 +24,7 @@ export class KafkaHealth implements HealthCheck, OnModuleInit, OnApplicationShut
   constructor(
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
     private readonly registry: HealthRegistry,
+    private readonly lag: ConsumerLag,
   ) {}
 
   onModuleInit(): void {
@@ -38,7 +40,10 @@ export class KafkaHealth implements HealthCheck, OnModuleInit, OnApplicationShut
       const admin = (this.admin ??= this.kafka.admin());
       await admin.connect();
       const cluster = await admin.describeCluster();
-      const groups = Object.fromEntries(this.sources.map((s) => [s.name, s.groupStatus()]));
+      const groups = Object.fromEntries(
+        // lag: records written and not yet committed by the group, all partitions (null: not read yet).
+        this.sources.map((s) => [s.name, { ...s.groupStatus(), lag: this.lag.of(s.name)?.total ?? null }]),
+      );
       const groupsUp = Object.values(groups).every((s) => !DOWN.has(s.state));
       return {
         status: groupsUp ? 'up' : 'down',

@@ -8,6 +8,7 @@ import { nestLogCreator } from './kafka.logger.js';
 import { KafkaProducer } from './kafka-producer.service.js';
 import { TopicBootstrap } from './topic-bootstrap.service.js';
 import { DeadLetterWriter } from './dead-letters.js';
+import { ConsumerLag } from './consumer-lag.js';
 
 export interface KafkaModuleOptions {
   /** Appended to KAFKA_CLIENT_ID, so broker logs tell the apps apart. */
@@ -43,8 +44,9 @@ export class KafkaModule implements OnModuleInit {
         TopicBootstrap,
         KafkaHealth,
         DeadLetterWriter,
+        ConsumerLag,
       ],
-      exports: [KAFKA_ENV, KAFKA_CLIENT, KafkaProducer, TopicBootstrap, KafkaHealth, DeadLetterWriter],
+      exports: [KAFKA_ENV, KAFKA_CLIENT, KafkaProducer, TopicBootstrap, KafkaHealth, DeadLetterWriter, ConsumerLag],
     };
   }
 
