@@ -39,10 +39,11 @@ async function send<T>(
   method: string,
   path: string,
   payload: unknown,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: T }> {
   const res = await fetch(app.url + path, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(payload),
   });
   return { status: res.status, body: (await res.json()) as T };
@@ -190,8 +191,10 @@ describe('model versions and shutdown', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('switches to another version under load without failing a request', async () => {
-    const app = await startApp({ MODEL_DIR: dir, MODEL_VERSION: 'v1' });
+  it('switches to another version under load without failing a request, for the admin token only', async () => {
+    const token = 'an-admin-token-for-this-test';
+    const admin = { authorization: `Bearer ${token}` };
+    const app = await startApp({ MODEL_DIR: dir, MODEL_VERSION: 'v1', NURT_ADMIN_TOKEN: token });
     try {
       const versions = await get<{ versions: string[]; active: string }>(app, '/models/price/versions');
       expect(versions.body).toEqual({ versions: ['v1', 'v2'], active: 'v1' });
@@ -208,7 +211,10 @@ describe('model versions and shutdown', () => {
         }),
       );
       await new Promise((r) => setTimeout(r, 100));
-      const switched = await send<{ version: string }>(app, 'PUT', '/models/price/active', { version: 'v2' });
+      const anonymous = await send<{ message: string }>(app, 'PUT', '/models/price/active', { version: 'v2' });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.body.message).toMatch(/Authorization: Bearer <NURT_ADMIN_TOKEN>/);
+      const switched = await send<{ version: string }>(app, 'PUT', '/models/price/active', { version: 'v2' }, admin);
       await new Promise((r) => setTimeout(r, 100));
       stop = true;
       await load;
@@ -217,7 +223,7 @@ describe('model versions and shutdown', () => {
       expect([...statuses]).toEqual([200]);
       expect(seen[0]).toBe('v1');
       expect(seen.at(-1)).toBe('v2');
-      const missing = await send(app, 'PUT', '/models/price/active', { version: 'v9' });
+      const missing = await send(app, 'PUT', '/models/price/active', { version: 'v9' }, admin);
       expect(missing.status).toBe(404);
     } finally {
       await app.stop('SIGKILL');

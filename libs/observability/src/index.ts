@@ -1,3 +1,4 @@
+export { ADMIN_ENV, AdminGuard, loadAdminEnv, type AdminEnv } from './admin.guard.js';
 export {
   HealthRegistry,
   type HealthCheck,

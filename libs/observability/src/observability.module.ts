@@ -1,4 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { Env } from '@nurt/config';
+import { ADMIN_ENV, AdminGuard, loadAdminEnv } from './admin.guard.js';
 import { HealthController } from './health.controller.js';
 import { HealthRegistry } from './health.registry.js';
 import { HttpMetrics } from './http-metrics.js';
@@ -7,6 +9,8 @@ import { createMetricsRegistry, METRICS_REGISTRY, MetricsController } from './me
 export interface ObservabilityOptions {
   /** The app name, put on every metric as the `app` label. */
   readonly app: string;
+  /** Env to read (NURT_ADMIN_TOKEN) instead of process.env (tests). */
+  readonly env?: Env;
 }
 
 @Global()
@@ -19,9 +23,11 @@ export class ObservabilityModule {
       providers: [
         HealthRegistry,
         HttpMetrics,
+        { provide: ADMIN_ENV, useFactory: () => loadAdminEnv(options.env) },
+        AdminGuard,
         { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry(options.app) },
       ],
-      exports: [HealthRegistry, METRICS_REGISTRY],
+      exports: [HealthRegistry, METRICS_REGISTRY, ADMIN_ENV, AdminGuard],
     };
   }
 }

@@ -1,12 +1,16 @@
-import { Body, Controller, Get, Put, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, Put, UseFilters, UseGuards } from '@nestjs/common';
 import {
+  ApiBearerAuth,
   ApiConflictResponse,
+  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import { AdminGuard } from '@nurt/observability';
 import { ActivateModelDto } from './prediction.dto.js';
 import { PredictionExceptionFilter } from './prediction.filter.js';
 import type { ModelMetadata } from './model-metadata.js';
@@ -44,7 +48,15 @@ export class PriceModelController {
   }
 
   @Put('active')
-  @ApiOperation({ summary: 'Switch to another version; the old one serves until the new one is warmed up' })
+  @UseGuards(AdminGuard)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Switch to another version; the old one serves until the new one is warmed up',
+    description:
+      'An operator action: needs NURT_ADMIN_TOKEN as a bearer token, or, without one set, a loopback client.',
+  })
+  @ApiUnauthorizedResponse({ description: 'NURT_ADMIN_TOKEN is set and the request has no bearer token.' })
+  @ApiForbiddenResponse({ description: 'A wrong token, or no token set and the client is not on this machine.' })
   @ApiNotFoundResponse({ description: 'No such version folder.' })
   @ApiConflictResponse({ description: 'Another switch is in progress.' })
   @ApiUnprocessableEntityResponse({ description: 'The version folder holds no valid model.' })

@@ -10,9 +10,10 @@ export class HttpEnv {
   @Max(65535)
   PORT = 3000;
 
+  /** Loopback by default: a laptop's `npm start` is not reachable from the network. Containers set 0.0.0.0. */
   @Expose()
   @IsString()
-  HOST = '0.0.0.0';
+  HOST = '127.0.0.1';
 
   @Expose()
   @IsIn(['text', 'json'])

@@ -12,6 +12,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ConfigError, loadConfig } from '@nurt/config';
 import { startProjections } from '@nurt/kafka';
+import { loadAdminEnv } from '@nurt/observability';
 import { HttpEnv } from './http.config.js';
 import { composeServices, type Composition, type ServiceDefinition } from './service.js';
 import { createValidationPipe } from './validation.pipe.js';
@@ -99,6 +100,8 @@ export function setUpOpenApi(app: INestApplication, def: AppDefinition): void {
     .setTitle(`nurt ${def.name}`)
     .setDescription(def.description ?? 'nurt: Kafka-driven microservices and ML model serving.')
     .setVersion('0.1.0')
+    // The operator endpoints that change state (AdminGuard) take NURT_ADMIN_TOKEN as a bearer token.
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'NURT_ADMIN_TOKEN' })
     .build();
   const document = SwaggerModule.createDocument(app, config);
   const perRequest = def.openApiDocument?.(app);
@@ -164,7 +167,8 @@ export async function runApp(def: AppDefinition): Promise<void> {
         def.defaultPort === undefined ? process.env : { PORT: String(def.defaultPort), ...process.env },
       );
     const composition = compose(def);
-    checkConfig([httpEnv, ...composition.config, ...(def.config ?? [])]);
+    // Every app has ObservabilityModule, and with it the admin guard's config.
+    checkConfig([httpEnv, () => loadAdminEnv(), ...composition.config, ...(def.config ?? [])]);
     const env = httpEnv();
     const app = await createHttpApp(def, env, composition);
     const log = new Logger(def.name);

@@ -66,7 +66,7 @@ export function composeServices(
     module: {
       module: AppRootModule,
       imports: [
-        ObservabilityModule.forRoot({ app }),
+        ObservabilityModule.forRoot({ app, ...(env ? { env } : {}) }),
         ...(kafka ? [KafkaModule.forRoot({ clientId: app, ...(env ? { env: loadKafkaEnv(env) } : {}) })] : []),
         ...(database ? [DatabaseModule.forRoot({ app, ...(env ? { env: loadDatabaseEnv(env) } : {}) })] : []),
         { module: ServicesModule, imports: features, controllers: projections },
