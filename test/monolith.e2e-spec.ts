@@ -77,7 +77,7 @@ describe('monolith start-up checks', () => {
 
 describe('Kafka health check', () => {
   it('is down, with the reason, when the broker is unreachable', async () => {
-    const { ConsumerLag, KafkaHealth, loadKafkaEnv } = await import('@nurt/kafka');
+    const { ConsumerGroups, ConsumerLag, KafkaHealth, loadKafkaEnv } = await import('@nurt/kafka');
     const { HealthRegistry } = await import('@nurt/observability');
     const { Registry } = await import('prom-client');
     const kafka = new kafkajs.Kafka({
@@ -89,7 +89,7 @@ describe('Kafka health check', () => {
     const health = new KafkaHealth(
       kafka,
       new HealthRegistry(),
-      new ConsumerLag(kafka, loadKafkaEnv({}), new Registry()),
+      new ConsumerGroups(new ConsumerLag(kafka, loadKafkaEnv({}), new Registry())),
     );
     const result = await health.check();
     expect(result.status).toBe('down');

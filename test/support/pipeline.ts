@@ -11,6 +11,8 @@ export interface ServiceAppOptions {
   readonly services: readonly ServiceDefinition[];
   /** Appended to every consumer group id, which is first positioned at the end of its topics. */
   readonly groupSuffix: string;
+  /** The interface to listen on (default loopback only). */
+  readonly host?: string;
   /** PostgreSQL; without it, an in-memory PGlite. */
   readonly databaseUrl?: string;
   readonly env?: Record<string, string>;
@@ -41,7 +43,7 @@ export async function startServiceApp(
   );
   app.useGlobalPipes(createValidationPipe());
   await app.init();
-  await app.listen(0, '127.0.0.1');
+  await app.listen(0, options.host ?? '127.0.0.1');
   await startProjections(app, composition.projections);
   return { app, url: await app.getUrl() };
 }

@@ -1,3 +1,5 @@
+import { ConsumerGroups } from './consumer-groups.js';
+
 /**
  * The services nurt splits into, and the HTTP paths each one owns. The monolith serves all of
  * them on one port; in split mode the gateway routes each path to the service that owns it, so a
@@ -19,9 +21,13 @@ export const SERVICE_SPECS: Readonly<Record<ServiceName, ServiceSpec>> = {
   customers: { paths: ['/customers'], splitPort: 3001 },
   prediction: { paths: ['/predict', '/models'], splitPort: 3002 },
   transactions: { paths: ['/transactions'], splitPort: 3003 },
-  fraud: { paths: ['/fraud'], splitPort: 3004 },
-  reporting: { paths: ['/reports'], splitPort: 3005 },
+  // Each consumer group's admin endpoints (/admin/groups/<group>/...) live where the group runs.
+  fraud: { paths: ['/fraud', `/admin/groups/${ConsumerGroups.AntiFraud}`], splitPort: 3004 },
+  reporting: { paths: ['/reports', `/admin/groups/${ConsumerGroups.Reporting}`], splitPort: 3005 },
   // A customer's profile is built by recommendation from the transactions it read, so it owns
   // that sub-path of /customers; the more specific route wins over /customers/* in the gateway.
-  recommendation: { paths: ['/recommendations', '/customers/:id/profile'], splitPort: 3006 },
+  recommendation: {
+    paths: ['/recommendations', '/customers/:id/profile', `/admin/groups/${ConsumerGroups.Recommendation}`],
+    splitPort: 3006,
+  },
 };

@@ -1,6 +1,6 @@
 import { Payload } from '@nestjs/microservices';
 import { ConsumerGroups, TransactionsTopic, type Transaction } from '@nurt/contracts';
-import { OnBatch, Projection, type RecordBatch } from '@nurt/kafka';
+import { OnBatch, OnRebuild, Projection, type RecordBatch } from '@nurt/kafka';
 import { FraudService } from './fraud.service.js';
 
 /** The `anti-fraud` consumer group: every transaction through the fraud rules, a batch at a time. */
@@ -11,5 +11,10 @@ export class FraudProjection {
   @OnBatch(TransactionsTopic)
   async transactions(@Payload() batch: RecordBatch<Transaction>): Promise<void> {
     await this.fraud.apply(batch.records);
+  }
+
+  @OnRebuild()
+  async clear(): Promise<void> {
+    await this.fraud.clearView();
   }
 }

@@ -211,6 +211,22 @@ export class FraudRepository implements OutboxSource {
     }
   }
 
+  /**
+   * Empties the history, the statistics and the claims, for a rebuild from the log. Alerts already
+   * published stay: they left the system, and the same alert raised again has the same id and is
+   * not stored or published twice. Alerts not yet published go, and are raised again if the rules
+   * still say so.
+   */
+  async clearView(): Promise<void> {
+    const s = FRAUD_SCHEMA;
+    await this.db.transaction((q) =>
+      q.exec(
+        `TRUNCATE ${s}.amount_stats, ${s}.customer_events, ${s}.applied_events;
+         DELETE FROM ${s}.alerts WHERE published_at IS NULL;`,
+      ),
+    );
+  }
+
   /** How long a customer's transactions matter to the rules: the longest look back, plus a day. */
   historyKeptForMs(): number {
     return Math.max(this.env.FRAUD_REFUND_LOOKBACK_DAYS * DAY_MS, this.env.FRAUD_VELOCITY_WINDOW_S * 1000) + DAY_MS;

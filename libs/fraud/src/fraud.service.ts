@@ -39,6 +39,11 @@ export class FraudService implements OnModuleInit {
     return raised;
   }
 
+  /** Empties the history the rules read and the claims, before the group replays the log. */
+  clearView(): Promise<void> {
+    return this.repository.clearView();
+  }
+
   alerts(filter: AlertFilter): Promise<FraudAlertEvent[]> {
     return this.repository.alerts(filter);
   }

@@ -80,8 +80,11 @@ export class ConsumerLag implements OnApplicationShutdown {
   /** Starts reading the lag of a group (its name in this process, without KAFKA_GROUP_SUFFIX) on these topics. */
   watch(group: string, topics: readonly string[]): void {
     this.watched.set(group, { brokerGroup: brokerGroupId(this.env, group), topics });
-    this.timer ??= setInterval(() => void this.refresh(), this.env.KAFKA_LAG_INTERVAL_MS).unref();
-    void this.refresh();
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => void this.refresh(), this.env.KAFKA_LAG_INTERVAL_MS).unref();
+      // The first read once every group started with this one has been added (same tick).
+      setTimeout(() => void this.refresh(), 0).unref();
+    }
   }
 
   /** The group's lag as last read, or null before the first read or while the broker cannot be read. */
@@ -95,6 +98,12 @@ export class ConsumerLag implements OnApplicationShutdown {
       this.running = null;
     });
     return this.running;
+  }
+
+  /** Reads now, after any read under way (whose offsets may predate a change just made). */
+  async readNow(): Promise<void> {
+    await this.running;
+    await this.refresh();
   }
 
   private async read(): Promise<void> {

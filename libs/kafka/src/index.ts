@@ -1,4 +1,5 @@
 export type { ConsumedRecord, RecordBatch } from './consumed-record.js';
+export { ConsumerGroups, UnknownGroupError, type GroupView, type RebuildProgress } from './consumer-groups.js';
 export { ConsumerLag, type GroupLag, type PartitionLag } from './consumer-lag.js';
 export { DeadLetterHeaders } from './dead-letters.js';
 export { brokerGroupId, kafkaClientConfig, KafkaEnv, loadKafkaEnv } from './kafka.config.js';
@@ -14,7 +15,15 @@ export {
   type SendOutcome,
 } from './kafka-producer.service.js';
 export { OutboxRelay, type OutboxSource } from './outbox.relay.js';
-export { OnBatch, Projection, projectionGroups, type ProjectionDefinition } from './projection.decorators.js';
+export {
+  OnBatch,
+  OnRebuild,
+  Projection,
+  projectionGroups,
+  type ProjectionDefinition,
+} from './projection.decorators.js';
+export { RebuildRefused } from './projection.server.js';
+export type { RebuildFrom, ReplayedPartition } from './rebuild-plan.js';
 export { startProjections } from './projections.js';
 export { TopicBootstrap, type TopicChange } from './topic-bootstrap.service.js';
 export { tailTopic, type TailedRecord, type TopicTail } from './topic-tail.js';

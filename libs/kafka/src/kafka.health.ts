@@ -1,15 +1,9 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HealthRegistry, type HealthCheck, type HealthCheckResult } from '@nurt/observability';
-import { ConsumerLag } from './consumer-lag.js';
+import { ConsumerGroups } from './consumer-groups.js';
 import type { Admin, Kafka } from './kafkajs.js';
 import { KAFKA_CLIENT } from './kafka.constants.js';
-import type { GroupState, GroupStatus } from './projection.server.js';
-
-/** A consumer group whose state /health shows. */
-export interface KafkaStatusSource {
-  readonly name: string;
-  groupStatus(): GroupStatus;
-}
+import type { GroupState } from './projection.server.js';
 
 /** Down only when kafkajs gave up on the group (or it was stopped): joining, rebalancing and a restart after a retriable error pass. */
 const DOWN: ReadonlySet<GroupState> = new Set(['crashed', 'stopped']);
@@ -19,20 +13,15 @@ const DOWN: ReadonlySet<GroupState> = new Set(['crashed', 'stopped']);
 export class KafkaHealth implements HealthCheck, OnModuleInit, OnApplicationShutdown {
   readonly name = 'kafka';
   private admin: Admin | null = null;
-  private readonly sources: KafkaStatusSource[] = [];
 
   constructor(
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
     private readonly registry: HealthRegistry,
-    private readonly lag: ConsumerLag,
+    private readonly groups: ConsumerGroups,
   ) {}
 
   onModuleInit(): void {
     this.registry.register(this);
-  }
-
-  track(source: KafkaStatusSource): void {
-    this.sources.push(source);
   }
 
   async check(): Promise<HealthCheckResult> {
@@ -41,8 +30,11 @@ export class KafkaHealth implements HealthCheck, OnModuleInit, OnApplicationShut
       await admin.connect();
       const cluster = await admin.describeCluster();
       const groups = Object.fromEntries(
-        // lag: records written and not yet committed by the group, all partitions (null: not read yet).
-        this.sources.map((s) => [s.name, { ...s.groupStatus(), lag: this.lag.of(s.name)?.total ?? null }]),
+        this.groups.names().map((name) => {
+          // lag: records written and not yet committed by the group, all partitions (null: not read yet).
+          const { group: _group, rebuildable: _rebuildable, ...view } = this.groups.view(name);
+          return [name, view];
+        }),
       );
       const groupsUp = Object.values(groups).every((s) => !DOWN.has(s.state));
       return {
@@ -50,7 +42,7 @@ export class KafkaHealth implements HealthCheck, OnModuleInit, OnApplicationShut
         brokers: cluster.brokers.length,
         controller: cluster.controller,
         clusterId: cluster.clusterId,
-        ...(this.sources.length > 0 ? { consumerGroups: groups } : {}),
+        ...(this.groups.names().length > 0 ? { consumerGroups: groups } : {}),
       };
     } catch (err: unknown) {
       // Drop the admin so the next check reconnects from scratch instead of reusing a broken socket.

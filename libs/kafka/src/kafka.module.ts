@@ -9,6 +9,8 @@ import { KafkaProducer } from './kafka-producer.service.js';
 import { TopicBootstrap } from './topic-bootstrap.service.js';
 import { DeadLetterWriter } from './dead-letters.js';
 import { ConsumerLag } from './consumer-lag.js';
+import { ConsumerGroups } from './consumer-groups.js';
+import { ConsumerGroupsController } from './consumer-groups.controller.js';
 
 export interface KafkaModuleOptions {
   /** Appended to KAFKA_CLIENT_ID, so broker logs tell the apps apart. */
@@ -31,6 +33,7 @@ export class KafkaModule implements OnModuleInit {
   static forRoot(options: KafkaModuleOptions = {}): DynamicModule {
     return {
       module: KafkaModule,
+      controllers: [ConsumerGroupsController],
       providers: [
         { provide: KAFKA_ENV, useFactory: () => options.env ?? loadKafkaEnv() },
         {
@@ -45,8 +48,18 @@ export class KafkaModule implements OnModuleInit {
         KafkaHealth,
         DeadLetterWriter,
         ConsumerLag,
+        ConsumerGroups,
       ],
-      exports: [KAFKA_ENV, KAFKA_CLIENT, KafkaProducer, TopicBootstrap, KafkaHealth, DeadLetterWriter, ConsumerLag],
+      exports: [
+        KAFKA_ENV,
+        KAFKA_CLIENT,
+        KafkaProducer,
+        TopicBootstrap,
+        KafkaHealth,
+        DeadLetterWriter,
+        ConsumerLag,
+        ConsumerGroups,
+      ],
     };
   }
 

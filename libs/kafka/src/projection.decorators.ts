@@ -6,6 +6,10 @@ import { throwError, type Observable } from 'rxjs';
 
 const HANDLERS = Symbol('nurt.kafka.projection.handlers');
 const GROUP = Symbol('nurt.kafka.projection.group');
+const CLEAR = Symbol('nurt.kafka.projection.clear');
+
+/** The pattern of a group's `@OnRebuild` handler on its own transport (no topic is named so). */
+export const CLEAR_VIEW_PATTERN = 'nurt.projection.clear-view';
 
 interface BatchHandler {
   readonly method: string | symbol;
@@ -16,6 +20,8 @@ interface BatchHandler {
 export interface ProjectionDefinition {
   readonly group: string;
   readonly contracts: readonly TopicContract<unknown>[];
+  /** Whether it declares how to clear its view (`@OnRebuild`), so that it can be rebuilt from the log. */
+  readonly rebuildable: boolean;
 }
 
 /**
@@ -53,6 +59,18 @@ export function OnBatch<T>(contract: TopicContract<T>): MethodDecorator {
 }
 
 /**
+ * Marks the method that clears everything the group built (its tables and its claims, in one
+ * database transaction), so that the group can be rebuilt from the log: the runtime stops the
+ * group, rewinds its offsets, calls this, and starts it again. Only the group's own state: never a
+ * source of truth, never another group's tables.
+ */
+export function OnRebuild(): MethodDecorator {
+  return (target, method) => {
+    Reflect.defineMetadata(CLEAR, method, target.constructor);
+  };
+}
+
+/**
  * Declares a consumer group: the class is a Nest controller whose `@OnBatch` methods are message
  * handlers of the group's own server, found by Nest's decorator scan like any `@EventPattern`.
  * The runtime (`startProjections`) decodes, validates, dead-letters, retries and commits around them.
@@ -70,6 +88,12 @@ export function Projection(group: string): ClassDecorator {
       if (!descriptor) throw new Error(`${target.name}.${String(method)} is not a method`);
       EventPattern(contract.topic, groupTransport(group))(target.prototype as object, method, descriptor);
     }
+    const clear = Reflect.getOwnMetadata(CLEAR, target) as string | symbol | undefined;
+    if (clear !== undefined) {
+      const descriptor = Object.getOwnPropertyDescriptor(target.prototype, clear);
+      if (!descriptor) throw new Error(`${target.name}.${String(clear)} is not a method`);
+      EventPattern(CLEAR_VIEW_PATTERN, groupTransport(group))(target.prototype as object, clear, descriptor);
+    }
     Reflect.defineMetadata(GROUP, group, target);
     UseFilters(new RethrowToRuntime())(target);
     Controller()(target);
@@ -79,9 +103,14 @@ export function Projection(group: string): ClassDecorator {
 /** The consumer groups the given projection classes declare, one entry per group, in first-seen order. */
 export function projectionGroups(types: readonly Type[]): ProjectionDefinition[] {
   const groups = new Map<string, TopicContract<unknown>[]>();
+  const rebuildable = new Set<string>();
   for (const type of types) {
     const group = Reflect.getOwnMetadata(GROUP, type) as string | undefined;
     if (group === undefined) throw new Error(`${type.name} is not a @Projection`);
+    if (Reflect.getOwnMetadata(CLEAR, type) !== undefined) {
+      if (rebuildable.has(group)) throw new Error(`Two @OnRebuild methods in consumer group ${group}`);
+      rebuildable.add(group);
+    }
     const contracts = groups.get(group) ?? [];
     for (const { contract } of Reflect.getOwnMetadata(HANDLERS, type) as BatchHandler[]) {
       if (contracts.some((c) => c.topic === contract.topic)) {
@@ -91,5 +120,5 @@ export function projectionGroups(types: readonly Type[]): ProjectionDefinition[]
     }
     groups.set(group, contracts);
   }
-  return [...groups].map(([group, contracts]) => ({ group, contracts }));
+  return [...groups].map(([group, contracts]) => ({ group, contracts, rebuildable: rebuildable.has(group) }));
 }

@@ -6,13 +6,25 @@ import { applyInOrder } from './batch-apply.js';
 import type { ConsumedRecord, RecordBatch } from './consumed-record.js';
 import { DeadLetterWriter, type DeadLetter } from './dead-letters.js';
 import { brokerGroupId, type KafkaEnv } from './kafka.config.js';
-import type { Consumer, EachBatchPayload, Kafka } from './kafkajs.js';
-import { groupTransport, type ProjectionDefinition } from './projection.decorators.js';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from './kafkajs.js';
+import { CLEAR_VIEW_PATTERN, groupTransport, type ProjectionDefinition } from './projection.decorators.js';
 import type { ProjectionMetrics } from './projection.metrics.js';
 import { messageOf, rawRecordOf, type SharedDecoder } from './record-decoder.js';
+import { planRebuild, type PartitionOffsets, type RebuildFrom, type ReplayedPartition } from './rebuild-plan.js';
+
+/** Why a rebuild did not start; the group goes on as it was. */
+export class RebuildRefused extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'not-rebuildable' | 'busy' | 'log-incomplete',
+  ) {
+    super(message);
+    this.name = 'RebuildRefused';
+  }
+}
 
 /** What /health shows of a group. */
-export type GroupState = 'joining' | 'consuming' | 'rebalancing' | 'restarting' | 'crashed' | 'stopped';
+export type GroupState = 'joining' | 'consuming' | 'rebalancing' | 'restarting' | 'rebuilding' | 'crashed' | 'stopped';
 
 export interface GroupStatus {
   readonly state: GroupState;
@@ -46,6 +58,7 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
   private readonly contracts: ReadonlyMap<string, TopicContract<unknown>>;
   private consumer: Consumer | null = null;
   private closing = false;
+  private rebuilding = false;
   private current: GroupStatus = { state: 'stopped', partitions: {}, since: new Date().toISOString() };
 
   constructor(
@@ -76,8 +89,106 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
 
   async close(): Promise<void> {
     this.closing = true;
-    // kafkajs lets the batch in hand finish (it stops early at the next record boundary it can),
-    // commits what was marked processed, and leaves the group.
+    await this.stopConsumer();
+  }
+
+  /**
+   * Rebuilds the group's view from the log: stops the group (the batch in hand finishes and is
+   * committed), checks that no other member is left in it, rewinds its offsets on every topic it
+   * reads, clears its view (`@OnRebuild`), and starts it again; it then replays into the empty view.
+   * Refused, with the group left as it was, where the group declares no `@OnRebuild`, another
+   * instance is in the group, or the log no longer holds records the view was built from (unless
+   * forced). Resolves with what will be replayed; the group's lag shows the progress.
+   */
+  async rebuild(from: RebuildFrom, force: boolean): Promise<readonly ReplayedPartition[]> {
+    const groupId = brokerGroupId(this.env, this.name);
+    if (!this.definition.rebuildable) {
+      throw new RebuildRefused(
+        `${this.name} declares no @OnRebuild method: it cannot clear its view`,
+        'not-rebuildable',
+      );
+    }
+    if (this.rebuilding || this.closing)
+      throw new RebuildRefused(`${this.name} is already being rebuilt or stopped`, 'busy');
+    this.rebuilding = true;
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const plan = planRebuild(groupId, from, await this.offsets(admin, from), force);
+      if (!plan.ok) throw new RebuildRefused(plan.reason, 'log-incomplete');
+      this.log.warn(
+        `rebuilding from ${from === 'earliest' ? 'the start of the log' : from.toISOString()}: ${plan.records} records to replay`,
+      );
+      await this.stopConsumer();
+      this.setState('rebuilding');
+      try {
+        const [described] = (await admin.describeGroups([groupId])).groups;
+        const members = described?.members ?? [];
+        if (members.length > 0) {
+          const who = members.map((m) => `${m.clientId}@${m.clientHost}`).join(', ');
+          throw new RebuildRefused(
+            `${groupId} has ${members.length} other member(s) (${who}): a rebuild needs the group to itself; stop the other instances, or scale the service to one, and try again`,
+            'busy',
+          );
+        }
+        // Rewound before the view is cleared: should clearing fail, the group replays onto the
+        // view it had, and its claims make that change nothing.
+        for (const topic of this.contracts.keys()) {
+          const partitions = plan.partitions.filter((p) => p.topic === topic);
+          await admin.setOffsets({
+            groupId,
+            topic,
+            partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.from) })),
+          });
+        }
+        await this.clearView();
+      } finally {
+        await this.start();
+      }
+      return plan.partitions;
+    } finally {
+      this.rebuilding = false;
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** Each partition of the group's topics: log start and end, and with a time the first offset at or after it. */
+  private async offsets(admin: Admin, from: RebuildFrom): Promise<PartitionOffsets[]> {
+    const all: PartitionOffsets[] = [];
+    for (const topic of this.contracts.keys()) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const atTime =
+        from === 'earliest'
+          ? undefined
+          : new Map(
+              (await admin.fetchTopicOffsetsByTimestamp(topic, from.getTime())).map((o) => [
+                o.partition,
+                Number(o.offset),
+              ]),
+            );
+      for (const e of ends) {
+        all.push({
+          topic,
+          partition: e.partition,
+          low: Number(e.low),
+          high: Number(e.high),
+          ...(atTime ? { atTime: atTime.get(e.partition) ?? Number(e.high) } : {}),
+        });
+      }
+    }
+    return all;
+  }
+
+  /** Calls the group's `@OnRebuild` handler through Nest. */
+  private async clearView(): Promise<void> {
+    const handler = this.getHandlerByPattern(CLEAR_VIEW_PATTERN);
+    if (!handler) throw new Error(`${this.name} has no @OnRebuild handler`);
+    const result: unknown = await handler({ group: this.name });
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+  }
+
+  /** kafkajs lets the batch in hand finish (it stops early at the next record boundary it can), commits what was marked processed, and leaves the group. */
+  private async stopConsumer(): Promise<void> {
     await this.consumer?.disconnect();
     this.consumer = null;
     this.setState('stopped');

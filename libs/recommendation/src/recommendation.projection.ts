@@ -6,7 +6,7 @@ import {
   type CustomerChange,
   type Transaction,
 } from '@nurt/contracts';
-import { OnBatch, Projection, type RecordBatch } from '@nurt/kafka';
+import { OnBatch, OnRebuild, Projection, type RecordBatch } from '@nurt/kafka';
 import { RecommendationService } from './recommendation.service.js';
 
 /**
@@ -25,5 +25,10 @@ export class RecommendationProjection {
   @OnBatch(CustomersTopic)
   async customers(@Payload() batch: RecordBatch<CustomerChange>): Promise<void> {
     await this.recommendation.applyCustomerChanges(batch.records.map((r) => r.value));
+  }
+
+  @OnRebuild()
+  async clear(): Promise<void> {
+    await this.recommendation.clearView();
   }
 }

@@ -120,6 +120,14 @@ export class RecommendationRepository {
     });
   }
 
+  /** Empties the profiles, the local copy of the customers topic and the claims, for a rebuild from the log. */
+  async clearView(): Promise<void> {
+    const s = RECOMMENDATION_SCHEMA;
+    await this.db.transaction((q) =>
+      q.exec(`TRUNCATE ${s}.customers, ${s}.profiles, ${s}.customer_stores, ${s}.customer_types, ${s}.applied_events`),
+    );
+  }
+
   async profile(customerId: string): Promise<ProfileRow | null> {
     const [row] = await this.db.query<{
       customer_id: string;

@@ -22,6 +22,11 @@ export class RecommendationService {
     await this.repository.applyCustomers(foldCustomerChanges(changes));
   }
 
+  /** Empties what the group built (both topics' share) and its claims, before it replays the log. */
+  clearView(): Promise<void> {
+    return this.repository.clearView();
+  }
+
   async profile(customerId: string): Promise<ProfileDto> {
     const row = await this.repository.profile(customerId);
     if (!row) throw new NotFoundException(`No profile for customer ${customerId}`);

@@ -75,6 +75,13 @@ export class ReportingRepository {
     return fresh.length;
   }
 
+  /** Empties the view and its claims, for a rebuild from the log. */
+  async clearView(): Promise<void> {
+    await this.db.transaction((q) =>
+      q.exec(`TRUNCATE ${REPORTING_SCHEMA}.sales_stats, ${REPORTING_SCHEMA}.applied_events`),
+    );
+  }
+
   async sales(filter: SalesFilter): Promise<SalesRow[]> {
     const params: unknown[] = [filter.window];
     const where = ['window_kind = $1'];

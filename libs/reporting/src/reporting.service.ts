@@ -28,6 +28,11 @@ export class ReportingService {
     return this.repository.apply(transactions);
   }
 
+  /** Empties the statistics and the claims, before the group replays the log into them. */
+  clearView(): Promise<void> {
+    return this.repository.clearView();
+  }
+
   async sales(filter: SalesFilter): Promise<SalesReportDto> {
     const rows = await this.repository.sales(filter);
     const groups = new Map<string, SalesRow[]>();

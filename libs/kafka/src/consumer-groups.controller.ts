@@ -1,0 +1,75 @@
+import {
+  Body,
+  ConflictException,
+  Controller,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { AdminGuard } from '@nurt/observability';
+import { IsBoolean, IsOptional, Matches } from 'class-validator';
+import { ConsumerGroups, UnknownGroupError, type GroupView, type RebuildProgress } from './consumer-groups.js';
+import { RebuildRefused } from './projection.server.js';
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export class RebuildRequestDto {
+  /** `earliest` (default) or an ISO 8601 time with its offset, e.g. 2026-11-30T12:00:00Z. */
+  @IsOptional()
+  @Matches(new RegExp(`^earliest$|${ISO_TIME.source}`), {
+    message: 'from must be "earliest" or an ISO 8601 time with its zone, e.g. 2026-11-30T12:00:00Z',
+  })
+  from?: string;
+
+  /** Rebuild even where the log no longer holds records the view was built from. */
+  @IsOptional()
+  @IsBoolean()
+  force?: boolean;
+}
+
+/**
+ * The consumer groups of this process, for operators: `GET /admin/groups`, and rebuilding a
+ * group's view from the log with `POST /admin/groups/:group/rebuild` (`npm run rebuild` calls it)
+ * and its progress at `GET /admin/groups/:group/rebuild`. Guarded by AdminGuard.
+ */
+@ApiExcludeController()
+@UseGuards(AdminGuard)
+@Controller('admin/groups')
+export class ConsumerGroupsController {
+  constructor(private readonly groups: ConsumerGroups) {}
+
+  @Get()
+  list(): GroupView[] {
+    return this.groups.names().map((g) => this.groups.view(g));
+  }
+
+  @Post(':group/rebuild')
+  @HttpCode(202)
+  async rebuild(@Param('group') group: string, @Body() body: RebuildRequestDto): Promise<RebuildProgress> {
+    const from = body.from === undefined || body.from === 'earliest' ? 'earliest' : new Date(body.from);
+    try {
+      return await this.groups.rebuild(group, from, body.force ?? false);
+    } catch (err: unknown) {
+      if (err instanceof UnknownGroupError) throw new NotFoundException(err.message);
+      if (err instanceof RebuildRefused) throw new ConflictException(err.message);
+      throw err;
+    }
+  }
+
+  @Get(':group/rebuild')
+  progress(@Param('group') group: string): RebuildProgress {
+    let progress: RebuildProgress | null;
+    try {
+      progress = this.groups.progress(group);
+    } catch (err: unknown) {
+      if (err instanceof UnknownGroupError) throw new NotFoundException(err.message);
+      throw err;
+    }
+    if (!progress) throw new NotFoundException(`${group} has not been rebuilt since this process started`);
+    return progress;
+  }
+}
