@@ -7,8 +7,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { canConnect, freePort } from '../../test/support/net.js';
+import { loadRepoEnv } from '../../tools/cli.js';
 
 export const root = resolve(import.meta.dirname, '../..');
+
+// Every bench reads the repository's .env, as `npm start` does, before it reads any configuration.
+loadRepoEnv();
 
 interface CannonRequest {
   method?: string;
@@ -108,12 +112,14 @@ export const median = (xs: readonly number[]): number => {
 export { freePort };
 
 /**
- * Makes sure a broker answers for an app under test: the one in KAFKA_BROKERS or on 127.0.0.1:9092,
- * else the local one from tools/kafka. Returns what undoes it: stopping only a broker started here.
+ * Makes sure a broker answers for an app under test: the one in KAFKA_BROKERS or on the local
+ * broker's port (KAFKA_PORT, 9092), else the local one from tools/kafka, started on that port.
+ * Returns what undoes it: stopping only a broker started here.
  */
 export async function ensureKafka(): Promise<() => void> {
-  if (process.env['KAFKA_BROKERS'] || (await canConnect('127.0.0.1', 9092))) return () => undefined;
-  console.log('no Kafka broker on 127.0.0.1:9092: starting the local one');
+  const port = Number(process.env['KAFKA_PORT'] || 9092);
+  if (process.env['KAFKA_BROKERS'] || (await canConnect('127.0.0.1', port))) return () => undefined;
+  console.log(`no Kafka broker on 127.0.0.1:${port}: starting the local one`);
   execFileSync('bash', ['tools/kafka/kafka.sh', 'start'], { cwd: root, stdio: 'inherit' });
   return () => execFileSync('bash', ['tools/kafka/kafka.sh', 'stop'], { cwd: root, stdio: 'inherit' });
 }

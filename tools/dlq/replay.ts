@@ -4,8 +4,11 @@
 // cause is fixed (docs/pipeline.md, "Replaying dead letters"). Exit 2 on bad input, 1 when a dead
 // letter had no valid origin topic or the run failed.
 import { loadKafkaEnv } from '@nurt/kafka';
+import { loadRepoEnv, runCommand } from '../cli.js';
 import { parseReplayArgs, USAGE, UsageError, type ReplayOptions } from './replay-plan.js';
 import { replayDeadLetters } from './replayer.js';
+
+loadRepoEnv();
 
 function options(): ReplayOptions {
   try {
@@ -18,13 +21,10 @@ function options(): ReplayOptions {
 }
 const parsed = options();
 
-try {
+await runCommand('dlq:replay', async () => {
   const summary = await replayDeadLetters(parsed, {
     env: loadKafkaEnv(),
     out: (line) => process.stdout.write(`${line}\n`),
   });
-  process.exit(summary.unroutable > 0 || !summary.complete ? 1 : 0);
-} catch (err: unknown) {
-  process.stderr.write(`dlq:replay: failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-}
+  return summary.unroutable > 0 || !summary.complete ? 1 : 0;
+});

@@ -3,8 +3,7 @@
 // (POST /admin/groups/<group>/rebuild) and reports progress until the group has replayed what the
 // log held when it started (docs/pipeline.md, "Rebuilding a view"). Exit 2 on bad input, 1 when
 // the app refused or failed.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { loadRepoEnv } from '../cli.js';
 import { parseRebuildArgs, USAGE, UsageError, type RebuildArgs } from './rebuild-args.js';
 
 interface Progress {
@@ -17,8 +16,7 @@ interface Progress {
   readonly partitions: readonly { topic: string; partition: number; from: number; to: number }[];
 }
 
-const root = join(import.meta.dirname, '../..');
-if (existsSync(join(root, '.env'))) process.loadEnvFile(join(root, '.env'));
+loadRepoEnv();
 
 function args(): RebuildArgs {
   try {

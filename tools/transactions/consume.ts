@@ -4,6 +4,9 @@ import { parseArgs } from 'node:util';
 import { Topics } from '@nurt/contracts';
 import { loadKafkaEnv, tailTopic } from '@nurt/kafka';
 import { formatTransactionLine } from '@nurt/transactions';
+import { loadRepoEnv, orExit } from '../cli.js';
+
+loadRepoEnv();
 
 const { values } = parseArgs({
   options: {
@@ -13,23 +16,25 @@ const { values } = parseArgs({
   },
 });
 
-const tail = await tailTopic(loadKafkaEnv(), {
-  topic: values.topic,
-  groupId: values.group,
-  fromBeginning: values['from-beginning'],
-  onRecord: ({ partition, offset, value }) => {
-    let decoded: unknown = null;
-    if (value !== null) {
-      const text = value.toString('utf8');
-      try {
-        decoded = JSON.parse(text);
-      } catch {
-        decoded = text;
+const tail = await orExit('consume', () =>
+  tailTopic(loadKafkaEnv(), {
+    topic: values.topic,
+    groupId: values.group,
+    fromBeginning: values['from-beginning'],
+    onRecord: ({ partition, offset, value }) => {
+      let decoded: unknown = null;
+      if (value !== null) {
+        const text = value.toString('utf8');
+        try {
+          decoded = JSON.parse(text);
+        } catch {
+          decoded = text;
+        }
       }
-    }
-    process.stdout.write(`${formatTransactionLine(partition, offset, decoded)}\n`);
-  },
-});
+      process.stdout.write(`${formatTransactionLine(partition, offset, decoded)}\n`);
+    },
+  }),
+);
 process.stderr.write(`Listening for transactions on ${values.topic} (group ${values.group})...\n`);
 
 const stop = (): void => {

@@ -4,6 +4,10 @@ import { parseArgs } from 'node:util';
 import { KafkaProducer, loadKafkaEnv } from '@nurt/kafka';
 import { Topics } from '@nurt/contracts';
 import { TrafficGenerator } from '@nurt/transactions';
+import { loadRepoEnv, runCommand } from '../cli.js';
+import { customerIdsFrom } from './customer-ids.js';
+
+loadRepoEnv();
 
 const { values } = parseArgs({
   options: {
@@ -34,62 +38,48 @@ if (fraudRatio > 1) {
   process.exit(2);
 }
 
-/** Customer ids from the customers service when it answers; else a fixed synthetic population. */
+/** With --customers-url, the customers the service lists; else a fixed synthetic population. */
 async function customerIds(url: string): Promise<string[]> {
-  if (url) {
-    try {
-      const res = await fetch(`${url.replace(/\/$/, '')}/customers?limit=1000`);
-      const body = await res.json();
-      const list = Array.isArray(body)
-        ? body
-        : typeof body === 'object' && body !== null
-          ? (Object.values(body).find(Array.isArray) ?? [])
-          : [];
-      const ids = (list as unknown[])
-        .map((c) => (typeof c === 'object' && c !== null && 'id' in c ? String(c.id) : null))
-        .filter((id): id is string => id !== null);
-      if (ids.length > 0) return ids;
-      process.stderr.write(`produce: ${url}/customers returned no customers; using synthetic ids\n`);
-    } catch (err: unknown) {
-      process.stderr.write(`produce: customers service at ${url} unavailable (${String(err)}); using synthetic ids\n`);
-    }
-  }
-  return Array.from({ length: 200 }, (_, i) => String(i + 1));
+  if (!url) return Array.from({ length: 200 }, (_, i) => String(i + 1));
+  const ids = await customerIdsFrom(url);
+  process.stderr.write(`produce: ${ids.length} customers from ${url}\n`);
+  return ids;
 }
 
-const producer = KafkaProducer.standalone(loadKafkaEnv(), 'produce');
-const generator = new TrafficGenerator({
-  customers: await customerIds(values['customers-url']),
-  fraudRatio,
-  seed: Number(values.seed),
-  idPrefix: `TX${Date.now().toString(36).toUpperCase()}-`,
+await runCommand('produce', async () => {
+  const generator = new TrafficGenerator({
+    customers: await customerIds(values['customers-url']),
+    fraudRatio,
+    seed: Number(values.seed),
+    idPrefix: `TX${Date.now().toString(36).toUpperCase()}-`,
+  });
+  const producer = KafkaProducer.standalone(loadKafkaEnv(), 'produce');
+  const started = Date.now();
+  const patterns = new Map<string, number>();
+  let sent = 0;
+  const tickMs = 100;
+  try {
+    while (sent < count) {
+      const due = Math.min(count, Math.ceil(((Date.now() - started + tickMs) / 1000) * rate));
+      const batch = [];
+      while (sent + batch.length < due) {
+        const traffic = generator.next();
+        if (traffic.pattern) patterns.set(traffic.pattern, (patterns.get(traffic.pattern) ?? 0) + 1);
+        batch.push(...traffic.transactions.slice(0, due - sent - batch.length));
+      }
+      if (batch.length > 0) {
+        await producer.sendBatch(batch.map((tx) => ({ topic: Topics.Transactions, key: tx.store, value: tx })));
+        sent += batch.length;
+      }
+      const wait = started + ((sent + 1) / rate) * 1000 - Date.now();
+      if (sent < count && wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, tickMs)));
+    }
+  } finally {
+    await producer.onApplicationShutdown();
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const fraud = [...patterns].map(([p, n]) => `${p}=${n}`).join(' ') || 'none';
+  process.stdout.write(
+    `produced ${sent} transactions in ${seconds.toFixed(1)} s (${(sent / seconds).toFixed(0)}/s); fraud patterns: ${fraud}\n`,
+  );
 });
-
-const started = Date.now();
-const patterns = new Map<string, number>();
-let sent = 0;
-const tickMs = 100;
-try {
-  while (sent < count) {
-    const due = Math.min(count, Math.ceil(((Date.now() - started + tickMs) / 1000) * rate));
-    const batch = [];
-    while (sent + batch.length < due) {
-      const traffic = generator.next();
-      if (traffic.pattern) patterns.set(traffic.pattern, (patterns.get(traffic.pattern) ?? 0) + 1);
-      batch.push(...traffic.transactions.slice(0, due - sent - batch.length));
-    }
-    if (batch.length > 0) {
-      await producer.sendBatch(batch.map((tx) => ({ topic: Topics.Transactions, key: tx.store, value: tx })));
-      sent += batch.length;
-    }
-    const wait = started + ((sent + 1) / rate) * 1000 - Date.now();
-    if (sent < count && wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, tickMs)));
-  }
-} finally {
-  await producer.onApplicationShutdown();
-}
-const seconds = (Date.now() - started) / 1000;
-const fraud = [...patterns].map(([p, n]) => `${p}=${n}`).join(' ') || 'none';
-process.stdout.write(
-  `produced ${sent} transactions in ${seconds.toFixed(1)} s (${(sent / seconds).toFixed(0)}/s); fraud patterns: ${fraud}\n`,
-);

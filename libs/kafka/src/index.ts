@@ -2,7 +2,7 @@ export type { ConsumedRecord, RecordBatch } from './consumed-record.js';
 export { ConsumerGroups, UnknownGroupError, type GroupView, type RebuildProgress } from './consumer-groups.js';
 export { ConsumerLag, type GroupLag, type PartitionLag } from './consumer-lag.js';
 export { DeadLetterHeaders } from './dead-letters.js';
-export { brokerGroupId, kafkaClientConfig, KafkaEnv, loadKafkaEnv } from './kafka.config.js';
+export { brokerGroupId, describeBrokers, kafkaClientConfig, KafkaEnv, loadKafkaEnv } from './kafka.config.js';
 export { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
 export { KafkaHealth } from './kafka.health.js';
 export { KafkaModule, type KafkaModuleOptions } from './kafka.module.js';

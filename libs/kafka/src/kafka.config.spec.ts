@@ -1,11 +1,25 @@
 import { ConfigError } from '@nurt/config';
-import { kafkaClientConfig, loadKafkaEnv } from './kafka.config.js';
+import { describeBrokers, kafkaClientConfig, loadKafkaEnv } from './kafka.config.js';
 
 describe('Kafka config from env', () => {
   it('defaults to the local broker', () => {
     const config = kafkaClientConfig(loadKafkaEnv({}), 'monolith');
     expect(config).toMatchObject({ brokers: ['127.0.0.1:9092'], clientId: 'nurt-monolith', ssl: false });
     expect(config.sasl).toBeUndefined();
+  });
+
+  it('dials the local broker on KAFKA_PORT when KAFKA_BROKERS is not set, as the launcher starts it', () => {
+    expect(loadKafkaEnv({ KAFKA_PORT: '19292' }).KAFKA_BROKERS).toEqual(['127.0.0.1:19292']);
+    expect(loadKafkaEnv({ KAFKA_PORT: '19292', KAFKA_BROKERS: 'kafka:9092' }).KAFKA_BROKERS).toEqual(['kafka:9092']);
+    expect(loadKafkaEnv({ KAFKA_PORT: '19292', KAFKA_BROKERS: '' }).KAFKA_BROKERS).toEqual(['127.0.0.1:19292']);
+  });
+
+  it('says which brokers it dials and where that came from', () => {
+    expect(describeBrokers({})).toBe('127.0.0.1:9092 (the default: neither KAFKA_BROKERS nor KAFKA_PORT is set)');
+    expect(describeBrokers({ KAFKA_PORT: '19292' })).toBe(
+      "127.0.0.1:19292 (KAFKA_PORT in the environment, the local broker's port; KAFKA_BROKERS is not set)",
+    );
+    expect(describeBrokers({ KAFKA_BROKERS: 'a:1,b:2' })).toBe('a:1,b:2 (KAFKA_BROKERS in the environment)');
   });
 
   it('reads a cluster with SASL/SSL', () => {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, ToBoolean, ToList, ToNumber, type Env } from '@nurt/config';
+import { ConfigError, envOrigin, loadConfig, ToBoolean, ToList, ToNumber, type Env } from '@nurt/config';
 import { Expose } from 'class-transformer';
 import { ArrayNotEmpty, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { logLevel, type KafkaConfig, type SASLOptions } from './kafkajs.js';
@@ -137,8 +137,26 @@ export class KafkaEnv {
   KAFKA_LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'warn';
 }
 
-export function loadKafkaEnv(env?: Env): KafkaEnv {
-  const config = loadConfig(KafkaEnv, env);
+/**
+ * The local broker's address when KAFKA_BROKERS is not set but KAFKA_PORT (the port `tools/kafka`
+ * starts it on) is: then the apps and the commands dial the broker `npm start` started.
+ */
+function localBroker(env: Env): string | undefined {
+  if (env.KAFKA_BROKERS?.trim() || !env.KAFKA_PORT?.trim()) return undefined;
+  return `127.0.0.1:${env.KAFKA_PORT.trim()}`;
+}
+
+/** Which brokers the Kafka config dials, and where that came from: for a message that cannot reach them. */
+export function describeBrokers(env: Env = process.env): string {
+  if (env.KAFKA_BROKERS?.trim()) return `${env.KAFKA_BROKERS.trim()} (${envOrigin('KAFKA_BROKERS')})`;
+  const local = localBroker(env);
+  if (local) return `${local} (${envOrigin('KAFKA_PORT')}, the local broker's port; KAFKA_BROKERS is not set)`;
+  return '127.0.0.1:9092 (the default: neither KAFKA_BROKERS nor KAFKA_PORT is set)';
+}
+
+export function loadKafkaEnv(env: Env = process.env): KafkaEnv {
+  const local = localBroker(env);
+  const config = loadConfig(KafkaEnv, local ? { ...env, KAFKA_BROKERS: local } : env);
   if (config.KAFKA_SASL_MECHANISM && !(config.KAFKA_SASL_USERNAME && config.KAFKA_SASL_PASSWORD)) {
     throw new ConfigError([
       `KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD: both are required when KAFKA_SASL_MECHANISM is set (it is ${config.KAFKA_SASL_MECHANISM})`,

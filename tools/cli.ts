@@ -1,0 +1,47 @@
+// What every command of the repository (npm run produce, consume, dlq:replay, rebuild, the benches)
+// does first and last: read the repository's .env as `npm start` does, and end on one readable
+// line when it fails, naming the Kafka address it tried and where that came from.
+import { join, resolve } from 'node:path';
+import { loadDotEnv } from '@nurt/config';
+import { describeBrokers } from '@nurt/kafka';
+
+export const repoRoot = resolve(import.meta.dirname, '..');
+
+/** Loads the repository's .env (the environment wins). Call before reading any configuration. */
+export function loadRepoEnv(): void {
+  loadDotEnv(join(repoRoot, '.env'));
+}
+
+/** Errors of kafkajs, or of our Kafka client, that mean "no broker answered" (through causes too). */
+function unreachable(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
+    if (/^KafkaJS(Connection|BrokerNotFound|NumberOfRetriesExceeded)/.test(e.name)) return true;
+    if (e.name.startsWith('Kafka') && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|Connection timeout/.test(e.message)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** One line for a failure: what was tried, and why it failed; no stack trace. */
+export function failureLine(command: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (unreachable(err)) return `${command}: cannot reach Kafka at ${describeBrokers()}: ${message}`;
+  return `${command}: failed: ${message}`;
+}
+
+/** Runs part of a command; a failure is one line on stderr and exit 1. */
+export async function orExit<T>(command: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err: unknown) {
+    process.stderr.write(`${failureLine(command, err)}\n`);
+    process.exit(1);
+  }
+}
+
+/** Runs a command's body and exits with its code; a failure is one line on stderr and exit 1. */
+export async function runCommand(command: string, main: () => Promise<number | void>): Promise<never> {
+  const code = await orExit(command, main);
+  process.exit(code ?? 0);
+}
