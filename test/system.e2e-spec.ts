@@ -8,6 +8,7 @@ import { SERVICES, Topics, type ServiceName } from '@nurt/contracts';
 import { createScratchDatabase, type ScratchDatabase } from './support/databases.js';
 import { startDeployment, type Deployment, type Mode } from './support/deployment.js';
 import { groupLag } from './support/kafka.js';
+import { dashboardMetricNames } from '../tools/deploy/dashboard.js';
 import { promtoolCheck, samplesOf, scrape } from './support/metrics.js';
 import { runId, waitFor } from './support/wait.js';
 
@@ -236,6 +237,18 @@ describe('the system as one process (monolith)', () => {
 describe('the system as separate services behind the gateway (split)', () => {
   const system = useDeployment('split');
   conformance(system);
+
+  it("exports every metric nurt's Grafana dashboard (deploy/grafana) queries, from one app or another", async () => {
+    const exported = new Set<string>();
+    for (const url of [system().url, ...SERVICES.map((s) => system().process(s).url)]) {
+      for (const [, name, type] of (await scrape(url)).matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+        if (!name) continue;
+        exported.add(name);
+        if (type === 'histogram') for (const suffix of ['_bucket', '_count', '_sum']) exported.add(`${name}${suffix}`);
+      }
+    }
+    expect(dashboardMetricNames().filter((name) => !exported.has(name))).toEqual([]);
+  });
 
   it('answered every deterministic request exactly as the monolith did', () => {
     const monolith = answers.monolith;

@@ -3,16 +3,21 @@
 // - deploy/k8s/**/*.yaml against the Kubernetes API schemas (kubernetes-models' validators, generated
 //   from the Kubernetes OpenAPI spec) and, for unknown or misspelt fields, which those schemas let
 //   through, against the same package's TypeScript types (object-literal excess property checks),
+// - deploy/k8s/autoscaling's KEDA ScaledObjects against KEDA's CRD schema (vendored, made strict),
 // - and the invariants no schema knows: probes on the right paths, env vars that nurt reads, the
-//   Kafka quorum, replication settings, the Dockerfile's COPY sources and APP argument.
+//   Kafka quorum, replication settings, the Dockerfile's COPY sources and APP argument, and what
+//   each ScaledObject scales on (the group its target runs, the topics it reads, their partitions).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
 import { Namespace, ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
+import { TOPIC_SPECS, type ServiceName } from '@nurt/contracts';
+import { groupsOf } from '@nurt/runtime';
+import { loadServices } from '../../apps/services/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const rel = (file: string): string => relative(ROOT, file);
@@ -157,7 +162,10 @@ describe('compose files', () => {
             ? (k: string) => k === 'CLUSTER_ID' || /^KAFKA_[A-Z0-9_]+$/.test(k)
             : s.image.startsWith('postgres:')
               ? (k: string) => ['POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB'].includes(k)
-              : () => false;
+              : s.image.startsWith('grafana/grafana:')
+                ? // Grafana's configuration as env: GF_<SECTION>_<KEY>.
+                  (k: string) => /^GF_[A-Z0-9_]+$/.test(k)
+                : () => false;
         unknown.push(
           ...Object.keys(s.env)
             .filter((k) => !allowed(k))
@@ -411,13 +419,71 @@ interface K8sDoc {
   id: string;
 }
 
-/** apiVersion/kind → the kubernetes-models class (validator) and TypeScript type of that kind. */
-const KINDS: Record<string, { model: new (data: never) => { validate(): void }; module: string; type: string }> = {
-  'v1/Namespace': { model: Namespace, module: 'kubernetes-models/v1/Namespace', type: 'INamespace' },
-  'v1/ConfigMap': { model: ConfigMap, module: 'kubernetes-models/v1/ConfigMap', type: 'IConfigMap' },
-  'v1/Secret': { model: Secret, module: 'kubernetes-models/v1/Secret', type: 'ISecret' },
-  'v1/Service': { model: Service, module: 'kubernetes-models/v1/Service', type: 'IService' },
-  'apps/v1/Deployment': { model: Deployment, module: 'kubernetes-models/apps/v1/Deployment', type: 'IDeployment' },
+interface Kind {
+  /** Throws, saying what is wrong, where the manifest breaks its kind's API schema. */
+  validate(doc: Obj): void;
+  /** TypeScript source declaring the kind's type as `Manifest`, for tsc's excess property check. */
+  type: string;
+}
+
+/** A built-in kind: the kubernetes-models class (validator) and TypeScript type of that kind. */
+function builtIn(model: new (data: never) => { validate(): void }, module: string, type: string): Kind {
+  return {
+    validate: (doc) => new model(doc as never).validate(),
+    type: `import type { ${type} } from '${module}';\ntype Manifest = ${type};`,
+  };
+}
+
+/**
+ * A custom resource: the openAPIV3Schema of its CRD (vendored in tools/schemas/), made strict. A CRD
+ * schema lists its fields, but an object schema without `additionalProperties` lets any other key
+ * through, which the API server then drops (a misspelt `maxReplicasCount` would be ignored, not
+ * refused): every object schema with `properties` and no `additionalProperties` gets
+ * `additionalProperties: false`. `metadata` is left to the Kubernetes ObjectMeta type, as the CRD
+ * leaves it open, and the rules in `x-kubernetes-validations` (CEL) are checked as invariants below.
+ */
+function crdKind(schemaFile: string, apiVersion: string, kind: string): Kind {
+  const strict = (schema: unknown): void => {
+    if (Array.isArray(schema)) schema.forEach(strict);
+    if (!isObj(schema)) return;
+    if (isObj(schema.properties) && schema.additionalProperties === undefined) schema.additionalProperties = false;
+    for (const key of ['properties', 'patternProperties', 'definitions'])
+      Object.values(obj(schema[key])).forEach(strict);
+    for (const key of ['items', 'additionalProperties', 'anyOf', 'allOf', 'oneOf', 'not']) strict(schema[key]);
+  };
+  const schema = JSON.parse(readFileSync(join(ROOT, schemaFile), 'utf8')) as Obj;
+  strict(schema);
+  const validate: ValidateFunction = new Ajv({
+    allErrors: true,
+    // The x-kubernetes-* keywords are the API server's, not JSON Schema's.
+    strict: false,
+    formats: {
+      int32: { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 },
+      'date-time': true,
+    },
+  }).compile(schema);
+  return {
+    validate: (doc) => {
+      if (!validate(doc)) throw new Error(formatErrors(validate.errors));
+    },
+    // ObjectMeta, as every kind has it (kubernetes-models exports it through its kinds' types).
+    type: [
+      `import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';`,
+      `type Manifest = { apiVersion: '${apiVersion}'; kind: '${kind}'; metadata: NonNullable<IDeployment['metadata']>; spec: unknown };`,
+    ].join('\n'),
+  };
+}
+
+const SCALED_OBJECT = 'keda.sh/v1alpha1/ScaledObject';
+
+/** apiVersion/kind → how to validate that kind. */
+const KINDS: Record<string, Kind> = {
+  'v1/Namespace': builtIn(Namespace, 'kubernetes-models/v1/Namespace', 'INamespace'),
+  'v1/ConfigMap': builtIn(ConfigMap, 'kubernetes-models/v1/ConfigMap', 'IConfigMap'),
+  'v1/Secret': builtIn(Secret, 'kubernetes-models/v1/Secret', 'ISecret'),
+  'v1/Service': builtIn(Service, 'kubernetes-models/v1/Service', 'IService'),
+  'apps/v1/Deployment': builtIn(Deployment, 'kubernetes-models/apps/v1/Deployment', 'IDeployment'),
+  [SCALED_OBJECT]: crdKind('tools/schemas/keda-scaledobject.json', 'keda.sh/v1alpha1', 'ScaledObject'),
 };
 const kindOf = (d: Obj): string => `${str(d.apiVersion)}/${str(d.kind)}`;
 
@@ -439,7 +505,7 @@ function typeErrors(docs: K8sDoc[]): string[] {
   const sources = new Map<string, { text: string; id: string }>();
   docs.forEach(({ doc, id }, i) => {
     const kind = KINDS[kindOf(doc)];
-    const text = `import type { ${kind.type} } from '${kind.module}';\nexport const m: ${kind.type} = ${JSON.stringify(doc, null, 2)};\n`;
+    const text = `${kind.type}\nexport const m: Manifest = ${JSON.stringify(doc, null, 2)};\n`;
     sources.set(join(ROOT, 'tools/deploy', `__manifest_${i}.mts`), { text, id });
   });
   const options: ts.CompilerOptions = {
@@ -488,11 +554,11 @@ describe('deploy/k8s', () => {
     expect(docs.map((d) => kindOf(d.doc)).filter((k) => !KINDS[k])).toEqual([]);
   });
 
-  it('is valid against the Kubernetes API schemas', () => {
+  it("is valid against the Kubernetes API schemas (and KEDA's CRD schema, made strict)", () => {
     const errors: string[] = [];
     for (const { doc, id } of docs) {
       try {
-        new KINDS[kindOf(doc)].model(doc as never).validate();
+        KINDS[kindOf(doc)].validate(doc);
       } catch (err: unknown) {
         errors.push(`${id}: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -639,11 +705,170 @@ describe('deploy/k8s', () => {
 
   // kubectl needs no cluster for this; CI machines without it skip the check.
   const kubectl = which('kubectl');
-  (kubectl ? it : it.skip)('builds both kustomizations with kubectl kustomize', () => {
-    for (const dir of ['deploy/k8s', 'deploy/k8s/monolith']) {
+  (kubectl ? it : it.skip)('builds both layouts and the autoscaling with kubectl kustomize', () => {
+    for (const dir of ['deploy/k8s', 'deploy/k8s/monolith', 'deploy/k8s/autoscaling']) {
       const out = execFileSync(kubectl ?? 'kubectl', ['kustomize', join(ROOT, dir)], { encoding: 'utf8' });
       const built = parseAllDocuments(out).map((d) => obj(d.toJS()));
       for (const d of built.filter((x) => x.kind !== 'Namespace')) expect(obj(d.metadata).namespace).toBe('nurt');
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// KEDA (deploy/k8s/autoscaling)
+// ---------------------------------------------------------------------------------------------------
+
+/** The parameters of KEDA's kafka scaler (tools/schemas/keda-kafka-scaler.json, from its struct tags). */
+interface KafkaScalerParam {
+  name: string;
+  order: ('triggerMetadata' | 'resolvedEnv' | 'authParams')[];
+  optional?: boolean;
+  default?: string;
+  enum?: string[];
+}
+const KAFKA_SCALER = JSON.parse(readFileSync(join(ROOT, 'tools/schemas/keda-kafka-scaler.json'), 'utf8')) as {
+  params: KafkaScalerParam[];
+};
+
+/** The param a trigger metadata key sets: `name` read from the metadata, or `nameFromEnv` naming an env var. */
+function kafkaScalerParam(key: string): { param: KafkaScalerParam; fromEnv: boolean } | undefined {
+  const fromEnv = key.endsWith('FromEnv');
+  const name = fromEnv ? key.slice(0, -'FromEnv'.length) : key;
+  const param = KAFKA_SCALER.params.find(
+    (p) => p.name === name && p.order.includes(fromEnv ? 'resolvedEnv' : 'triggerMetadata'),
+  );
+  return param && { param, fromEnv };
+}
+
+describe('deploy/k8s/autoscaling (KEDA ScaledObjects)', () => {
+  const docs = k8sDocs();
+  const scaledObjects = docs.filter((d) => kindOf(d.doc) === SCALED_OBJECT);
+  const deployments = docs.filter((d) => d.doc.kind === 'Deployment' && !d.file.includes('/monolith/'));
+  const configMaps = docs.filter((d) => d.doc.kind === 'ConfigMap');
+  const secrets = docs.filter((d) => d.doc.kind === 'Secret');
+  const spec = (d: K8sDoc): Obj => obj(d.doc.spec);
+  const container = (d: K8sDoc): Obj => obj(arr(obj(obj(obj(d.doc.spec).template).spec).containers)[0]);
+  const appOf = (d: K8sDoc): string => /^nurt\/([a-z-]+):/.exec(str(container(d).image))?.[1] ?? '';
+  const targetOf = (so: K8sDoc): K8sDoc | undefined =>
+    deployments.find((d) => str(obj(d.doc.metadata).name) === str(obj(spec(so).scaleTargetRef).name));
+  const triggersOf = (so: K8sDoc): Obj[] => arr(spec(so).triggers).map(obj);
+  const metadataOf = (trigger: Obj): Record<string, string> => obj(trigger.metadata) as Record<string, string>;
+  /** Variables the target's container gets: its env, and the keys of the ConfigMaps and Secrets of its envFrom. */
+  const envOf = (d: K8sDoc): string[] => {
+    const c = container(d);
+    const fromRefs = arr(c.envFrom).flatMap((ref) => {
+      const r = obj(ref);
+      const name = str(obj(r.configMapRef ?? r.secretRef).name);
+      const source = (r.configMapRef ? configMaps : secrets).find((x) => str(obj(x.doc.metadata).name) === name);
+      return [...Object.keys(obj(source?.doc.data)), ...Object.keys(obj(source?.doc.stringData))];
+    });
+    return [...arr(c.env).map((e) => str(obj(e).name)), ...fromRefs];
+  };
+  const config = obj(configMaps[0]?.doc.data);
+
+  /** Per worker service, the consumer group it runs and the topics the group reads (from the service definitions). */
+  const groups = new Map<string, { group: string; topics: string[] }>();
+  beforeAll(async () => {
+    for (const service of await loadServices(WORKERS as ServiceName[])) {
+      const [projection, ...others] = groupsOf([service]);
+      expect({ service: service.name, groups: others.length + 1 }).toEqual({ service: service.name, groups: 1 });
+      groups.set(service.name, { group: projection.group, topics: projection.contracts.map((c) => c.topic) });
+    }
+  });
+
+  it('scales each worker Deployment of deploy/k8s with one ScaledObject of the same name', () => {
+    expect(scaledObjects.map((so) => rel(so.file))).toEqual(
+      scaledObjects.map(() => expect.stringMatching(/^deploy\/k8s\/autoscaling\//) as string),
+    );
+    const targets = scaledObjects.map((so) => {
+      const ref = obj(spec(so).scaleTargetRef);
+      const target = targetOf(so);
+      expect({ id: so.id, kind: ref.kind ?? 'Deployment', apiVersion: ref.apiVersion ?? 'apps/v1' }).toEqual({
+        id: so.id,
+        kind: 'Deployment',
+        apiVersion: 'apps/v1',
+      });
+      expect({ id: so.id, target: target && appOf(target) }).toEqual({ id: so.id, target: str(ref.name) });
+      expect(str(obj(so.doc.metadata).name)).toBe(str(ref.name));
+      return str(ref.name);
+    });
+    expect(targets.sort()).toEqual([...WORKERS].sort());
+  });
+
+  it('scales on the lag of the group its target runs, on the topics that group reads', () => {
+    const suffix = str(config.KAFKA_GROUP_SUFFIX);
+    for (const so of scaledObjects) {
+      const { group, topics } = groups.get(str(obj(spec(so).scaleTargetRef).name)) ?? { group: '?', topics: [] };
+      const triggers = triggersOf(so);
+      expect(triggers.map((t) => t.type)).toEqual(['kafka']);
+      const metadata = metadataOf(triggers[0]);
+      expect({ id: so.id, consumerGroup: metadata.consumerGroup }).toEqual({
+        id: so.id,
+        consumerGroup: group + suffix,
+      });
+      if (metadata.topic !== undefined) expect(topics).toContain(metadata.topic);
+      // Naming one topic of a group that reads several would leave the others' lag uncounted.
+      if (topics.length > 1) expect({ id: so.id, topic: metadata.topic }).toEqual({ id: so.id, topic: undefined });
+    }
+  });
+
+  it("sets only parameters KEDA's kafka scaler reads from the metadata, with valid values", () => {
+    const required = KAFKA_SCALER.params.filter(
+      (p) => !p.optional && p.default === undefined && !p.order.includes('authParams'),
+    );
+    expect(required.map((p) => p.name).sort()).toEqual(['bootstrapServers', 'consumerGroup']);
+    for (const so of scaledObjects) {
+      const target = targetOf(so);
+      const env = target ? envOf(target) : [];
+      const metadata = metadataOf(triggersOf(so)[0]);
+      for (const [key, value] of Object.entries(metadata)) {
+        const known = kafkaScalerParam(key);
+        expect({ id: so.id, key, known: known !== undefined }).toEqual({ id: so.id, key, known: true });
+        // KEDA reads a *FromEnv variable from the target container's environment.
+        if (known?.fromEnv) {
+          expect({ id: so.id, key, inEnv: env.includes(value) }).toEqual({ id: so.id, key, inEnv: true });
+        }
+        if (known?.param.enum) expect(known.param.enum).toContain(value);
+      }
+      for (const p of required) {
+        expect({ id: so.id, param: p.name, set: [p.name, `${p.name}FromEnv`].some((k) => k in metadata) }).toEqual({
+          id: so.id,
+          param: p.name,
+          set: true,
+        });
+      }
+      expect(Number(metadata.lagThreshold ?? 10)).toBeGreaterThan(0);
+      expect(Number.isInteger(Number(metadata.lagThreshold ?? 10))).toBe(true);
+      // TLS or SASL towards Kafka (nurt-config) needs them for KEDA too: a TriggerAuthentication.
+      if (config.KAFKA_SSL === 'true' || str(config.KAFKA_SASL_MECHANISM) !== '') {
+        expect(triggersOf(so)[0].authenticationRef).toBeDefined();
+      }
+    }
+  });
+
+  it('keeps between 1 replica (HTTP reads) and one per partition of the largest topic the group reads', () => {
+    for (const so of scaledObjects) {
+      const { topics } = groups.get(str(obj(spec(so).scaleTargetRef).name)) ?? { topics: [] };
+      const partitions = Math.max(...topics.map((t) => TOPIC_SPECS.find((s) => s.name === t)?.partitions ?? 0));
+      // KEDA's defaults: 0 and 100.
+      const min = Number(spec(so).minReplicaCount ?? 0);
+      const max = Number(spec(so).maxReplicaCount ?? 100);
+      expect(partitions).toBeGreaterThan(0);
+      expect({ id: so.id, min, max, atLeastOne: min >= 1, ordered: min <= max, busy: max <= partitions }).toEqual({
+        id: so.id,
+        min,
+        max,
+        atLeastOne: true,
+        ordered: true, // the CRD's CEL rule, which ajv cannot run
+        busy: true,
+      });
+    }
+  });
+
+  it('is applied on its own (it needs KEDA installed), into the namespace of deploy/k8s', () => {
+    const [split] = loadYaml(join(K8S_DIR, 'kustomization.yaml')).map(obj);
+    const [autoscaling] = loadYaml(join(K8S_DIR, 'autoscaling/kustomization.yaml')).map(obj);
+    expect(arr(split.resources).map(str)).not.toContain('autoscaling');
+    expect(autoscaling.namespace).toBe(split.namespace);
   });
 });

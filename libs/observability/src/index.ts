@@ -6,5 +6,5 @@ export {
   type HealthReport,
   type HealthStatus,
 } from './health.registry.js';
-export { METRICS_REGISTRY } from './metrics.js';
+export { createMetricsRegistry, METRICS_REGISTRY } from './metrics.js';
 export { ObservabilityModule, type ObservabilityOptions } from './observability.module.js';
