@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs';
 import { freePort } from './support/net.js';
 import { startBuiltApp, waitForHttp, type AppProcess } from './support/process.js';
+import { runId, waitFor } from './support/wait.js';
 
 const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 
@@ -52,6 +53,46 @@ describe('monolith process (node dist/apps/monolith/main.js)', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(other.output()).toContain('SIGTERM: shutting down');
     expect(other.output()).toContain('stopped');
+  });
+});
+
+describe('monolith logs', () => {
+  const ready = async (env: Record<string, string>): Promise<string> => {
+    // A group suffix of its own: no earlier member's session to wait out.
+    const app = startBuiltApp('monolith', await freePort(), {
+      KAFKA_BROKERS: brokers,
+      LOG_LEVEL: 'log',
+      KAFKA_GROUP_SUFFIX: `-logs-${runId()}`,
+      ...env,
+    });
+    try {
+      // Printed once the port is bound, before the groups join.
+      await waitFor('the start-up summary', () => app.output().includes('ready on'), 60_000);
+      await waitForHttp(`${app.url}/health/live`);
+      return app.output();
+    } finally {
+      await app.stop('SIGTERM');
+    }
+  };
+
+  it('writes one JSON object per line when not on a terminal, with one start-up summary and no route wiring', async () => {
+    const lines = (await ready({})).trim().split('\n');
+    const entries = lines.map((line) => JSON.parse(line) as { level: string; context?: string; message: string });
+    expect(entries.filter((e) => e.level === 'error' || e.level === 'fatal')).toEqual([]);
+    expect(entries.map((e) => e.context)).not.toContain('RouterExplorer');
+    expect(entries.map((e) => e.context)).not.toContain('InstanceLoader');
+    const summaries = entries.filter((e) => e.message.startsWith('ready on'));
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]?.message).toMatch(
+      /^ready on http:\/\/127\.0\.0\.1:\d+: \/docs, \/health, \/metrics\n {2}services: customers, prediction, transactions, fraud, reporting, recommendation\n {2}consumer groups: anti-fraud, reporting, recommendation \(joining; their state on \/health\)\n {2}Kafka: .+\n {2}storage: PGlite in memory \(nothing kept\)$/,
+    );
+    expect(lines.length).toBeLessThan(30);
+  });
+
+  it('writes plain text, without colour codes, with LOG_FORMAT=text into a pipe', async () => {
+    const output = await ready({ LOG_FORMAT: 'text' });
+    expect(output).toMatch(/LOG \[monolith\] ready on http/);
+    expect(output).not.toContain('\x1b[');
   });
 });
 

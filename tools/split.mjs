@@ -55,8 +55,8 @@ const processes = new Map();
 function run(name, env, colour, attempt = 0) {
   const child = spawn(process.execPath, [join(root, 'dist/apps', name, 'main.js')], {
     cwd: root,
-    // Nest colours its logs on a terminal; piped through here they would arrive as escape codes.
-    env: { ...(useColour ? {} : { NO_COLOR: '1' }), ...process.env, ...env },
+    // Read by a person through the name column: text, not the JSON a pipe gets by default.
+    env: { LOG_FORMAT: 'text', ...(useColour ? {} : { NO_COLOR: '1' }), ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const startedAt = Date.now();

@@ -34,6 +34,17 @@ function pgliteDir(env: DatabaseEnv, app: string): string | undefined {
   return dir === 'memory' ? undefined : dir;
 }
 
+/** Where `app` keeps its data, for the start-up summary: PostgreSQL's host and database (no credentials), or PGlite's folder. */
+export function describeStorage(app: string, env?: Env): string {
+  const config = loadDatabaseEnv(env);
+  if (config.DATABASE_URL) {
+    const url = new URL(config.DATABASE_URL);
+    return `PostgreSQL at ${url.host}${url.pathname}`;
+  }
+  const dir = pgliteDir(config, app);
+  return dir === undefined ? 'PGlite in memory (nothing kept)' : `PGlite in ${dir}`;
+}
+
 export async function openDatabase(env: DatabaseEnv, app: string): Promise<Database> {
   if (env.DATABASE_URL) return new PostgresDatabase(env.DATABASE_URL, env.DATABASE_POOL_MAX);
   return PgliteDatabase.open(pgliteDir(env, app));

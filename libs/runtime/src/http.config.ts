@@ -15,9 +15,10 @@ export class HttpEnv {
   @IsString()
   HOST = '127.0.0.1';
 
+  /** auto: readable text on a terminal, one JSON object per line otherwise (a file, a pipe, a container's log). */
   @Expose()
-  @IsIn(['text', 'json'])
-  LOG_FORMAT: 'text' | 'json' = 'text';
+  @IsIn(['auto', 'text', 'json'])
+  LOG_FORMAT: 'auto' | 'text' | 'json' = 'auto';
 
   @Expose()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])

@@ -11,7 +11,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ConfigError, loadConfig } from '@nurt/config';
-import { startProjections } from '@nurt/kafka';
+import { describeBrokers, projectionGroups, startProjections } from '@nurt/kafka';
+import { describeStorage } from '@nurt/database';
 import { loadAdminEnv } from '@nurt/observability';
 import { HttpEnv } from './http.config.js';
 import { composeServices, type Composition, type ServiceDefinition } from './service.js';
@@ -62,9 +63,58 @@ export function checkConfig(loaders: readonly (() => unknown)[]): void {
 
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
+/** Nest's own account of wiring the app (a line per module, controller and route): shown at LOG_LEVEL=debug. */
+const WIRING = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+  'NestMicroservice',
+]);
+
+/** The one logger of an app: Nest's, kafkajs' (through it) and the features'. */
+class AppLogger extends ConsoleLogger {
+  constructor(
+    name: string,
+    options: ConstructorParameters<typeof ConsoleLogger>[1],
+    private readonly wiring: boolean,
+  ) {
+    super(name, options ?? {});
+  }
+
+  override log(message: unknown, ...rest: unknown[]): void {
+    const context = rest.at(-1);
+    if (!this.wiring && typeof context === 'string' && WIRING.has(context)) return;
+    super.log(message, ...rest);
+  }
+}
+
 function logger(env: HttpEnv, name: string): ConsoleLogger {
   const upTo = LEVELS.indexOf(env.LOG_LEVEL);
-  return new ConsoleLogger(name, { json: env.LOG_FORMAT === 'json', logLevels: LEVELS.slice(0, upTo + 1) });
+  const terminal = process.stdout.isTTY === true;
+  const json = env.LOG_FORMAT === 'json' || (env.LOG_FORMAT === 'auto' && !terminal);
+  return new AppLogger(
+    name,
+    // Colours only on a terminal (and not with NO_COLOR): piped text stays plain.
+    { json, colors: !json && terminal && !process.env.NO_COLOR, logLevels: LEVELS.slice(0, upTo + 1) },
+    upTo >= LEVELS.indexOf('debug'),
+  );
+}
+
+/** The start-up summary: what runs, where it keeps its data and where to reach it, in one message. */
+function summary(def: AppDefinition, env: HttpEnv, composition: Composition): string {
+  const services = def.services?.() ?? [];
+  const groups = projectionGroups(composition.projections).map((g) => g.group);
+  const url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`;
+  const lines = [
+    `ready on ${url}${env.HOST === '0.0.0.0' ? ' (and every interface)' : ''}: /docs, /health, /metrics`,
+    ...(services.length > 0 ? [`services: ${services.map((s) => s.name).join(', ')}`] : []),
+    ...(groups.length > 0 ? [`consumer groups: ${groups.join(', ')} (joining; their state on /health)`] : []),
+    ...(services.some((s) => s.kafka) || groups.length > 0 ? [`Kafka: ${describeBrokers()}`] : []),
+    ...(services.some((s) => s.database) ? [`storage: ${describeStorage(def.name)}`] : []),
+  ];
+  return lines.join('\n  ');
 }
 
 /** What the app's root module is made of. */
@@ -174,7 +224,7 @@ export async function runApp(def: AppDefinition): Promise<void> {
     const log = new Logger(def.name);
     stopOnSignals(app, log);
     await listen(app, env);
-    log.log(`listening on http://${env.HOST}:${env.PORT} (docs at /docs)`);
+    log.log(summary(def, env, composition));
     // Consumer groups join only once the port is ours: a second process on a busy port fails above
     // without making the running one's groups rebalance, and a process restarted after a crash
     // answers HTTP (health, reads) at once, while its groups wait out the dead member's session.
