@@ -143,7 +143,8 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
         }
         await this.clearView();
       } finally {
-        await this.start();
+        // Not after a shutdown that came meanwhile (SIGTERM): the app is closing the group for good.
+        if (!this.closing) await this.start();
       }
       return plan.partitions;
     } finally {
