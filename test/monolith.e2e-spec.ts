@@ -46,7 +46,13 @@ describe('monolith process (node dist/apps/monolith/main.js)', () => {
   });
 
   it('shuts down cleanly on SIGTERM', async () => {
-    const other = startBuiltApp('monolith', await freePort(), { KAFKA_BROKERS: brokers, LOG_LEVEL: 'log' });
+    // Groups of its own: joining the first app's groups would start a rebalance, and a member that
+    // leaves in the middle of one waits for it to end (up to the session timeout) before it can go.
+    const other = startBuiltApp('monolith', await freePort(), {
+      KAFKA_BROKERS: brokers,
+      LOG_LEVEL: 'log',
+      KAFKA_GROUP_SUFFIX: `-sigterm-${runId()}`,
+    });
     await waitForHttp(`${other.url}/health`);
     const started = Date.now();
     expect(await other.stop('SIGTERM')).toBe(0);
