@@ -153,6 +153,15 @@ describe('prediction app (node dist/apps/prediction/main.js)', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([{ field: 'rows.1.building_age', message: 'building_age must be an integer' }]);
     expect((await postBatch<ErrorBody>(app, { rows: [] })).status).toBe(400);
+    // Rows that are not apartments, however deep: nothing to price.
+    for (const rows of [[[[[]]]], [null], ['x'], [{ area: 65, bedrooms: 3, building_age: 10 }, [1]]]) {
+      const notRows = await postBatch<ErrorBody>(app, { rows });
+      expect({ rows, status: notRows.status }).toEqual({ rows, status: 400 });
+      expect(notRows.body.errors).toContainEqual({
+        field: 'rows',
+        message: 'rows must hold apartment objects ({area, bedrooms, building_age}), one per row',
+      });
+    }
     const tooMany = Array.from({ length: 1001 }, () => ({ area: 65, bedrooms: 3, building_age: 10 }));
     const big = await postBatch<ErrorBody>(app, { rows: tooMany });
     expect(big.status).toBe(400);

@@ -6,6 +6,7 @@ import {
   ArrayMinSize,
   IsArray,
   IsIn,
+  IsObject,
   IsOptional,
   IsString,
   ValidateBy,
@@ -63,6 +64,9 @@ export class PredictBatchDto {
   @IsArray({ message: 'rows must be an array' })
   @ArrayMinSize(1, { message: 'rows must contain at least 1 apartment' })
   @ArrayMaxSize(MAX_BATCH_ROWS, { message: `rows must contain at most ${MAX_BATCH_ROWS} apartments` })
+  // Without it, rows of nested arrays ([[[]]]) pass: ValidateNested walks into arrays and finds
+  // nothing to check, and the model would price an apartment made of no features.
+  @IsObject({ each: true, message: 'rows must hold apartment objects ({area, bedrooms, building_age}), one per row' })
   @ValidateNested({ each: true })
   @Type(() => ApartmentDto)
   rows!: ApartmentDto[];
