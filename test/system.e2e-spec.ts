@@ -132,6 +132,15 @@ function conformance(system: () => Deployment): void {
     expect(report.status).toBe(400);
     expect((report.body as { errors: { field: string }[] }).errors.map((e) => e.field)).toContain('window');
 
+    // JSON sent as text is refused for its media type (415), not read as a string and judged field by field.
+    const asText = await fetch(`${system().url}/transactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ id: 'TX-text', amount: 10, store: 'Warsaw', type: 'purchase' }),
+    });
+    expect(asText.status).toBe(415);
+    expect(((await asText.json()) as { message: string }).message).toMatch(/text\/plain/);
+
     const unknown = await same(system(), 'GET', '/nowhere');
     expect(unknown.status).toBe(404);
   });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import {
+  UnsupportedMediaTypeException,
   ConsoleLogger,
   Logger,
   type DynamicModule,
@@ -139,6 +140,14 @@ export async function createHttpApp(
     new FastifyAdapter({ bodyLimit: 5 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } }),
     { logger: logger(env, def.name), abortOnError: false },
   );
+  // Bodies are JSON: Fastify's default text/plain parser would hand a string to the validation,
+  // which then complains about fields. A body of any other media type gets 415, naming it.
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addContentTypeParser('*', (request, _payload, done) => {
+    const type = request.headers['content-type'] ?? 'none';
+    done(new UnsupportedMediaTypeException(`${type} is not accepted: send the body as application/json`), undefined);
+  });
   app.useGlobalPipes(createValidationPipe());
   setUpOpenApi(app, def);
   await app.init();
