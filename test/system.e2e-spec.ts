@@ -132,6 +132,36 @@ function conformance(system: () => Deployment): void {
     expect(report.status).toBe(400);
     expect((report.body as { errors: { field: string }[] }).errors.map((e) => e.field)).toContain('window');
 
+    // Input no rule should have to meet is refused by name, the same as the consumer groups refuse
+    // such a record: a NUL (PostgreSQL cannot store it), a lone surrogate, nesting 3,000 deep.
+    const fieldsOf = (a: Answer): string[] =>
+      ((a.body as { errors?: { field: string }[] }).errors ?? []).map((e) => e.field);
+    const nul = await same(system(), 'POST', '/customers', {
+      name: 'A\u0000',
+      email: 'nul@example.com',
+      city: 'Lodz',
+      segment: 'standard',
+    });
+    expect({ status: nul.status, fields: fieldsOf(nul) }).toEqual({ status: 400, fields: ['name'] });
+    const nulQuery = await same(system(), 'GET', '/reports/sales?store=%00');
+    expect({ status: nulQuery.status, fields: fieldsOf(nulQuery) }).toEqual({ status: 400, fields: ['store'] });
+    const surrogate = await same(system(), 'POST', '/customers', {
+      name: 'S',
+      email: 'a\uD800@example.com',
+      city: 'Lodz',
+      segment: 'standard',
+    });
+    expect({ status: surrogate.status, fields: fieldsOf(surrogate) }).toEqual({ status: 400, fields: ['email'] });
+    const deep = await fetch(`${system().url}/transactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"id":"TX-deep","amount":${'['.repeat(3000)}1${']'.repeat(3000)},"store":"Warsaw","type":"purchase"}`,
+    });
+    expect({ status: deep.status, body: await deep.json() }).toMatchObject({
+      status: 400,
+      body: { errors: [{ field: 'amount', message: 'nested deeper than 32 levels' }] },
+    });
+
     // JSON sent as text is refused for its media type (415), not read as a string and judged field by field.
     const asText = await fetch(`${system().url}/transactions`, {
       method: 'POST',

@@ -13,6 +13,7 @@ export {
 } from './transaction.event.js';
 export {
   flattenValidationErrors,
+  inputProblem,
   parseFast,
   prefixErrors,
   validationErrorBody,

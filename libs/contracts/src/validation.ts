@@ -53,17 +53,42 @@ export interface ParseOptions {
  */
 export const MAX_INPUT_DEPTH = 32;
 
-/** The path to the first value nested deeper than `max` levels, or undefined. Iterative: any depth is safe. */
-function tooDeep(input: object, max: number): string | undefined {
+/** Why a text cannot be stored or sent on as it is: PostgreSQL refuses NUL, and a lone surrogate is not Unicode. */
+function textProblem(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'must not contain a NUL character (\\u0000)';
+  if (!(text as string & { isWellFormed(): boolean }).isWellFormed()) {
+    return 'must be valid Unicode text (it holds a lone surrogate)';
+  }
+  return undefined;
+}
+
+/**
+ * The first thing about untrusted input no rule of a class should have to meet, as a field error:
+ * nesting deeper than MAX_INPUT_DEPTH (class-transformer recurses once per level and overflows the
+ * stack a few thousand levels down), or a key or text value with a NUL character or a lone
+ * surrogate (PostgreSQL refuses the first, JSON encoders mangle the second). Iterative: any depth
+ * is safe. REST input (the validation pipe) and every record a consumer group reads (parseAs) are
+ * checked by it, so the two refuse the same input.
+ */
+export function inputProblem(input: unknown, field = '$'): FieldError | undefined {
   const stack: { value: unknown; depth: number; path: string }[] = [{ value: input, depth: 0, path: '' }];
+  const at = (path: string): string => path || field;
   while (stack.length > 0) {
     const { value, depth, path } = stack.pop() as { value: unknown; depth: number; path: string };
+    if (typeof value === 'string') {
+      const problem = textProblem(value);
+      if (problem) return { field: at(path), message: `${at(path)} ${problem}` };
+      continue;
+    }
     if (typeof value !== 'object' || value === null) continue;
-    if (depth >= max) return path || '$';
+    if (depth >= MAX_INPUT_DEPTH) {
+      return { field: at(path).split('.')[0] ?? field, message: `nested deeper than ${MAX_INPUT_DEPTH} levels` };
+    }
     for (const [key, child] of Object.entries(value)) {
-      if (typeof child === 'object' && child !== null) {
-        stack.push({ value: child, depth: depth + 1, path: path ? `${path}.${key}` : key });
-      }
+      const childPath = path ? `${path}.${key}` : key;
+      const keyProblem = textProblem(key);
+      if (keyProblem) return { field: at(path), message: `a key of ${at(path)} ${keyProblem}` };
+      stack.push({ value: child, depth: depth + 1, path: childPath });
     }
   }
   return undefined;
@@ -104,17 +129,16 @@ export function parseAs<T extends object>(cls: new () => T, input: unknown, opti
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, errors: [{ field: '$', message: 'must be a JSON object' }] };
   }
+  const problem = inputProblem(input);
+  if (problem) return { ok: false, errors: [problem] };
   const fast = parseFast(cls, input);
   return fast !== undefined ? { ok: true, value: fast } : parseFully(cls, input, options);
 }
 
 /** class-transformer and class-validator, every rule checked and every error named: the reference answer. */
 export function parseFully<T extends object>(cls: new () => T, input: object, options: ParseOptions = {}): Parsed<T> {
-  const deep = tooDeep(input, MAX_INPUT_DEPTH);
-  if (deep !== undefined) {
-    const field = deep.split('.')[0] ?? '$';
-    return { ok: false, errors: [{ field, message: `nested deeper than ${MAX_INPUT_DEPTH} levels` }] };
-  }
+  const problem = inputProblem(input);
+  if (problem) return { ok: false, errors: [problem] };
   try {
     const value = plainToInstance(cls, input, { exposeDefaultValues: true });
     const errors = validateSync(value, {

@@ -1,5 +1,5 @@
 import { BadRequestException, ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
-import { flattenValidationErrors, parseFast, validationErrorBody } from '@nurt/contracts';
+import { flattenValidationErrors, inputProblem, parseFast, validationErrorBody } from '@nurt/contracts';
 
 /**
  * Nest's ValidationPipe, which first tries the contracts' fast path (the DTO's own decorators,
@@ -9,6 +9,12 @@ import { flattenValidationErrors, parseFast, validationErrorBody } from '@nurt/c
 class FastValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const { metatype, type } = metadata;
+    if (type !== 'custom') {
+      // What no DTO rule should have to meet (too deep, NUL, lone surrogates): the same check as
+      // the consumer groups' records get, so REST never accepts what a group would dead-letter.
+      const problem = inputProblem(value, metadata.data ?? '$');
+      if (problem) throw new BadRequestException(validationErrorBody([problem]));
+    }
     if (type !== 'custom' && typeof metatype === 'function') {
       const fast = parseFast(metatype as new () => object, value);
       if (fast !== undefined) return fast;
