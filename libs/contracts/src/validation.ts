@@ -132,13 +132,17 @@ export function parseAs<T extends object>(cls: new () => T, input: unknown, opti
   const problem = inputProblem(input);
   if (problem) return { ok: false, errors: [problem] };
   const fast = parseFast(cls, input);
-  return fast !== undefined ? { ok: true, value: fast } : parseFully(cls, input, options);
+  return fast !== undefined ? { ok: true, value: fast } : validateFully(cls, input, options);
 }
 
 /** class-transformer and class-validator, every rule checked and every error named: the reference answer. */
 export function parseFully<T extends object>(cls: new () => T, input: object, options: ParseOptions = {}): Parsed<T> {
   const problem = inputProblem(input);
-  if (problem) return { ok: false, errors: [problem] };
+  return problem ? { ok: false, errors: [problem] } : validateFully(cls, input, options);
+}
+
+/** parseFully on input inputProblem has passed already. */
+function validateFully<T extends object>(cls: new () => T, input: object, options: ParseOptions): Parsed<T> {
   try {
     const value = plainToInstance(cls, input, { exposeDefaultValues: true });
     const errors = validateSync(value, {
