@@ -21,6 +21,9 @@ export interface KafkaModuleOptions {
   readonly env?: KafkaEnv;
 }
 
+/** What the module provides to the whole app besides the env and the client. */
+const SERVICES = [KafkaProducer, TopicBootstrap, KafkaHealth, DeadLetterWriter, ConsumerLag, ConsumerGroups];
+
 @Global()
 @Module({})
 export class KafkaModule implements OnModuleInit {
@@ -43,23 +46,9 @@ export class KafkaModule implements OnModuleInit {
             new Kafka({ ...kafkaClientConfig(env, options.clientId), logCreator: nestLogCreator }),
         },
         { provide: KAFKA_TOPICS, useValue: options.topics ?? TOPIC_SPECS },
-        KafkaProducer,
-        TopicBootstrap,
-        KafkaHealth,
-        DeadLetterWriter,
-        ConsumerLag,
-        ConsumerGroups,
+        ...SERVICES,
       ],
-      exports: [
-        KAFKA_ENV,
-        KAFKA_CLIENT,
-        KafkaProducer,
-        TopicBootstrap,
-        KafkaHealth,
-        DeadLetterWriter,
-        ConsumerLag,
-        ConsumerGroups,
-      ],
+      exports: [KAFKA_ENV, KAFKA_CLIENT, ...SERVICES],
     };
   }
 
