@@ -8,8 +8,8 @@
 //   Kafka quorum, replication settings, the Dockerfile's COPY sources and APP argument, and what
 //   each ScaledObject scales on (the group its target runs, the topics it reads, their partitions).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { delimiter, dirname, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
@@ -18,34 +18,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { TOPIC_SPECS, type ServiceName } from '@nurt/contracts';
 import { groupsOf } from '@nurt/runtime';
 import { loadServices } from '../../apps/services/index.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const rel = (file: string): string => relative(ROOT, file);
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const obj = (v: unknown): Obj => (isObj(v) ? v : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
-
-/** Every document of a YAML file, with Compose-style merge keys (`<<: *anchor`) resolved. */
-function loadYaml(file: string): Json[] {
-  return parseAllDocuments(readFileSync(file, 'utf8'), { merge: true }).map((doc) => {
-    if (doc.errors.length > 0) throw new Error(`${rel(file)}: ${doc.errors.map((e) => e.message).join('; ')}`);
-    return doc.toJS() as Json;
-  });
-}
-
-function filesUnder(dir: string, test: (name: string) => boolean): string[] {
-  return readdirSync(dir)
-    .flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? filesUnder(path, test) : test(name) ? [path] : [];
-    })
-    .sort();
-}
+import { arr, filesUnder, isObj, loadYaml, obj, rel, ROOT, str, type Obj } from './files.js';
 
 /** Variables nurt reads: every `NAME=` line of .env.example. */
 const ENV_EXAMPLE = new Set(

@@ -9,10 +9,10 @@
 //   name a query uses one the apps define (read from the libs' source and from the apps' own
 //   metrics registry, prom-client's default metrics).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, posix, relative, resolve } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { dirname, join, posix, resolve } from 'node:path';
+import { stringify } from 'yaml';
 import { createMetricsRegistry } from '@nurt/observability';
 import {
   dashboardMetricNames,
@@ -23,31 +23,7 @@ import {
   withoutGrafanaVariables,
   type DashboardPanel,
 } from './dashboard.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const rel = (file: string): string => relative(ROOT, file);
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const obj = (v: unknown): Obj => (isObj(v) ? v : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
-
-function loadYaml(file: string): unknown[] {
-  return parseAllDocuments(readFileSync(file, 'utf8'), { merge: true }).map((doc) => {
-    if (doc.errors.length > 0) throw new Error(`${rel(file)}: ${doc.errors.map((e) => e.message).join('; ')}`);
-    return doc.toJS() as unknown;
-  });
-}
-
-function filesUnder(dir: string, test: (name: string) => boolean): string[] {
-  return readdirSync(dir)
-    .flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? filesUnder(path, test) : test(name) ? [path] : [];
-    })
-    .sort();
-}
+import { arr, filesUnder, loadYaml, obj, rel, ROOT, str, type Obj } from './files.js';
 
 /** Prometheus' checker; Debian's `prometheus` package ships it (.ci/run installs it). */
 function promtool(args: string[]): { code: number | null; output: string } {
