@@ -1,6 +1,6 @@
 export type { ConsumedRecord, RecordBatch } from './consumed-record.js';
-export { ConsumerGroups, UnknownGroupError, type GroupView, type RebuildProgress } from './consumer-groups.js';
-export { ConsumerLag, type GroupLag, type PartitionLag } from './consumer-lag.js';
+export { ConsumerGroups, type RebuildProgress } from './consumer-groups.js';
+export { ConsumerLag } from './consumer-lag.js';
 export { DeadLetterHeaders } from './dead-letters.js';
 export { brokerGroupId, describeBrokers, kafkaClientConfig, KafkaEnv, loadKafkaEnv } from './kafka.config.js';
 export { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
@@ -22,8 +22,6 @@ export {
   projectionGroups,
   type ProjectionDefinition,
 } from './projection.decorators.js';
-export { RebuildRefused } from './projection.server.js';
-export type { RebuildFrom, ReplayedPartition } from './rebuild-plan.js';
 export { startProjections } from './projections.js';
 export { TopicBootstrap, type TopicChange } from './topic-bootstrap.service.js';
 export { tailTopic, type TailedRecord, type TopicTail } from './topic-tail.js';

@@ -14,13 +14,7 @@ import { planRebuild, type PartitionOffsets, type RebuildFrom, type ReplayedPart
 
 /** Why a rebuild did not start; the group goes on as it was. */
 export class RebuildRefused extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'not-rebuildable' | 'busy' | 'log-incomplete',
-  ) {
-    super(message);
-    this.name = 'RebuildRefused';
-  }
+  override readonly name = 'RebuildRefused';
 }
 
 /** What /health shows of a group. */
@@ -103,19 +97,15 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
   async rebuild(from: RebuildFrom, force: boolean): Promise<readonly ReplayedPartition[]> {
     const groupId = brokerGroupId(this.env, this.name);
     if (!this.definition.rebuildable) {
-      throw new RebuildRefused(
-        `${this.name} declares no @OnRebuild method: it cannot clear its view`,
-        'not-rebuildable',
-      );
+      throw new RebuildRefused(`${this.name} declares no @OnRebuild method: it cannot clear its view`);
     }
-    if (this.rebuilding || this.closing)
-      throw new RebuildRefused(`${this.name} is already being rebuilt or stopped`, 'busy');
+    if (this.rebuilding || this.closing) throw new RebuildRefused(`${this.name} is already being rebuilt or stopped`);
     this.rebuilding = true;
     const admin = this.kafka.admin();
     try {
       await admin.connect();
       const plan = planRebuild(groupId, from, await this.offsets(admin, from), force);
-      if (!plan.ok) throw new RebuildRefused(plan.reason, 'log-incomplete');
+      if (!plan.ok) throw new RebuildRefused(plan.reason);
       this.log.warn(
         `rebuilding from ${from === 'earliest' ? 'the start of the log' : from.toISOString()}: ${plan.records} records to replay`,
       );
@@ -128,7 +118,6 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
           const who = members.map((m) => `${m.clientId}@${m.clientHost}`).join(', ');
           throw new RebuildRefused(
             `${groupId} has ${members.length} other member(s) (${who}): a rebuild needs the group to itself; stop the other instances, or scale the service to one, and try again`,
-            'busy',
           );
         }
         // Rewound before the view is cleared: should clearing fail, the group replays onto the
