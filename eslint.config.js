@@ -78,6 +78,22 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The dashboard's page script runs in the browser (served as it is, no build step).
+    files: ['libs/observability/dashboard/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        Node: 'readonly',
+        CSS: 'readonly',
+        EventSource: 'readonly',
+        Intl: 'readonly',
+        Chart: 'readonly',
+      },
+    },
+  },
   ...boundaries,
   {
     files: ['**/*.spec.ts', 'test/**/*.ts'],

@@ -5,6 +5,7 @@
  * worker catches up from its committed offsets.
  */
 import { SERVICES, Topics, type ServiceName } from '@nurt/contracts';
+import { launchChromium, pageErrors, screenshot } from './support/browser.js';
 import { createScratchDatabase, type ScratchDatabase } from './support/databases.js';
 import { startDeployment, type Deployment, type Mode } from './support/deployment.js';
 import { groupLag } from './support/kafka.js';
@@ -17,6 +18,8 @@ const API_PATHS = [
   '/customers',
   '/customers/{id}',
   '/customers/{id}/profile',
+  '/dashboard/events',
+  '/dashboard/state',
   '/fraud/alerts',
   '/health',
   '/health/live',
@@ -222,6 +225,86 @@ function conformance(system: () => Deployment): void {
       return alerts.some((a) => a.rule === 'refund-without-purchase');
     });
     expect((await call(system(), 'GET', `/recommendations/${customerId}`)).status).toBe(200);
+  });
+
+  it('shows the flow live on /dashboard in a real browser: a transaction, a stopped group lagging and catching up', async () => {
+    const run = runId();
+    const store = `D${run}`;
+    const groupId = `reporting${system().groupSuffix}`;
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const errors = pageErrors(page);
+      await page.goto(`${system().url}/`);
+      expect(new URL(page.url()).pathname).toBe('/dashboard');
+      await page.locator('#connection[data-state="live"]').waitFor();
+      // What the page shows: attributes of what it rendered, and the data of the chart it drew.
+      const attr = async (selector: string, name: string): Promise<number | null> => {
+        const found = page.locator(selector);
+        if ((await found.count()) === 0) return null;
+        const value = await found.first().getAttribute(name);
+        return value === null ? null : Number(value);
+      };
+      const shown = async (): Promise<{
+        written: number | null;
+        lag: number | null;
+        members: number | null;
+        sales: number | null;
+      }> => ({
+        written: await attr('[data-topic-total="transactions"]', 'data-value'),
+        lag: await attr(`[data-group="${groupId}"]`, 'data-lag'),
+        members: await attr(`[data-group="${groupId}"]`, 'data-members'),
+        // The browser's own globals, read in the page (the test's TypeScript has no DOM types).
+        sales: await page.evaluate<number | null>(`(() => {
+          const chart = window.nurtDashboard.charts['reporting.sales'];
+          const at = chart ? chart.data.labels.indexOf(${JSON.stringify(store)}) : -1;
+          return at < 0 ? null : chart.data.datasets[0].data[at];
+        })()`),
+      });
+      await waitFor('the dashboard to show the reporting group', async () => (await shown()).lag === 0);
+      const before = (await shown()).written;
+
+      const posted = await call(system(), 'POST', '/transactions', {
+        id: `${run}-d0`,
+        amount: 123,
+        store,
+        type: 'purchase',
+      });
+      expect(posted.status).toBe(202);
+      await waitFor('the counter and the sales chart to show the transaction', async () => {
+        const now = await shown();
+        return (now.written ?? 0) > (before ?? 0) && now.sales === 123;
+      });
+
+      expect((await call(system(), 'POST', '/admin/groups/reporting/stop')).status).toBe(200);
+      const batch = Array.from({ length: 5 }, (_, i) => ({
+        id: `${run}-d${i + 1}`,
+        amount: 1,
+        store,
+        type: 'purchase',
+      }));
+      expect((await call(system(), 'POST', '/transactions/batch', { transactions: batch })).status).toBe(202);
+      await waitFor('the stopped group to lag by the 5 records on the page', async () => {
+        const now = await shown();
+        return now.members === 0 && (now.lag ?? 0) >= 5;
+      });
+      await screenshot(page, `dashboard-${system().mode}-lagging`);
+      // A deliberate stop is not a fault: the process holding the group stays healthy and says why.
+      const holder = system().process('reporting').url;
+      expect((await fetch(`${holder}/health`)).status).toBe(200);
+      const groups = (await (await fetch(`${holder}/admin/groups`)).json()) as { group: string; state: string }[];
+      expect(groups.find((g) => g.group === 'reporting')?.state).toBe('stopped-by-operator');
+
+      expect((await call(system(), 'POST', '/admin/groups/reporting/start')).status).toBe(200);
+      await waitFor('the restarted group to catch up on the page', async () => {
+        const now = await shown();
+        return now.members === 1 && now.lag === 0 && now.sales === 128;
+      });
+      await screenshot(page, `dashboard-${system().mode}`);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('serves health, metrics and one OpenAPI document for the whole API', async () => {

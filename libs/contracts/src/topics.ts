@@ -17,6 +17,8 @@ export interface TopicSpec {
   readonly replicationFactor: number;
   /** Topic-level configs the bootstrap creates and keeps in sync (retention.ms, cleanup.policy, …). */
   readonly config: Readonly<Record<string, string>>;
+  /** It holds the records some consumer group could not apply (dead letters), not events of its own. */
+  readonly deadLetters?: boolean;
 }
 
 export const TOPIC_SPECS: readonly TopicSpec[] = [
@@ -31,6 +33,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
   {
     // Dead letters are kept longer than their source so that an operator has time to replay them.
     name: Topics.TransactionsDlq,
+    deadLetters: true,
     partitions: 1,
     replicationFactor: 3,
     config: { 'retention.ms': String(30 * DAY_MS), 'cleanup.policy': 'delete' },
@@ -55,6 +58,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     // for whoever replays it, and its own ACLs and retention. Not compacted: every failure is kept,
     // not only the latest per customer.
     name: Topics.CustomersDlq,
+    deadLetters: true,
     partitions: 1,
     replicationFactor: 3,
     config: { 'retention.ms': String(30 * DAY_MS), 'cleanup.policy': 'delete' },

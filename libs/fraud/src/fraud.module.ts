@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { loadFraudEnv } from './fraud.config.js';
 import { FRAUD_ALERTS_OUTBOX, FRAUD_ENV } from './fraud.constants.js';
 import { FraudController } from './fraud.controller.js';
+import { FraudPanel } from './fraud.panel.js';
 import { fraudMigrations } from './fraud.migrations.js';
 import { FraudRepository } from './fraud.repository.js';
 import { FraudService } from './fraud.service.js';
@@ -21,6 +22,7 @@ import { FraudService } from './fraud.service.js';
     { provide: FRAUD_ENV, useFactory: () => loadFraudEnv() },
     FraudRepository,
     FraudService,
+    FraudPanel,
     {
       // Alerts are committed with the batch that raised them, then published keyed by customer and
       // marked; a failed send is retried every second (alerts are small and rare), one stored just

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { loadGatewayEnv } from './gateway.config.js';
+import { GatewayDashboard } from './gateway.dashboard.js';
 import { GatewayDocs } from './gateway.docs.js';
 import { GatewayProxy } from './gateway.proxy.js';
 import { GATEWAY_ENV } from './gateway.tokens.js';
@@ -16,6 +17,7 @@ export class GatewayModule {
         GatewayProxy,
         UpstreamHealth,
         GatewayDocs,
+        GatewayDashboard,
       ],
       exports: [GatewayDocs],
     };

@@ -13,7 +13,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { AdminGuard } from '@nurt/observability';
 import { IsBoolean, IsOptional, Matches } from 'class-validator';
 import { ConsumerGroups, UnknownGroupError, type GroupView, type RebuildProgress } from './consumer-groups.js';
-import { RebuildRefused } from './projection.server.js';
+import { GroupChangeRefused } from './projection.server.js';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -32,7 +32,9 @@ export class RebuildRequestDto {
 }
 
 /**
- * The consumer groups of this process, for operators: `GET /admin/groups`, and rebuilding a
+ * The consumer groups of this process, for operators: `GET /admin/groups`; stopping a group's
+ * member here and starting it again (`POST /admin/groups/:group/stop|start`: watch its lag grow and
+ * fall on /dashboard); and rebuilding a
  * group's view from the log with `POST /admin/groups/:group/rebuild` (`npm run rebuild` calls it)
  * and its progress at `GET /admin/groups/:group/rebuild`. Guarded by AdminGuard.
  */
@@ -47,17 +49,23 @@ export class ConsumerGroupsController {
     return this.groups.names().map((g) => this.groups.view(g));
   }
 
+  @Post(':group/stop')
+  @HttpCode(200)
+  stop(@Param('group') group: string): Promise<GroupView> {
+    return this.refusing(() => this.groups.stop(group));
+  }
+
+  @Post(':group/start')
+  @HttpCode(200)
+  start(@Param('group') group: string): Promise<GroupView> {
+    return this.refusing(() => this.groups.start(group));
+  }
+
   @Post(':group/rebuild')
   @HttpCode(202)
   async rebuild(@Param('group') group: string, @Body() body: RebuildRequestDto): Promise<RebuildProgress> {
     const from = body.from === undefined || body.from === 'earliest' ? 'earliest' : new Date(body.from);
-    try {
-      return await this.groups.rebuild(group, from, body.force ?? false);
-    } catch (err: unknown) {
-      if (err instanceof UnknownGroupError) throw new NotFoundException(err.message);
-      if (err instanceof RebuildRefused) throw new ConflictException(err.message);
-      throw err;
-    }
+    return this.refusing(() => this.groups.rebuild(group, from, body.force ?? false));
   }
 
   @Get(':group/rebuild')
@@ -71,5 +79,16 @@ export class ConsumerGroupsController {
     }
     if (!progress) throw new NotFoundException(`${group} has not been rebuilt since this process started`);
     return progress;
+  }
+
+  /** An unknown group is a 404; a change the group's state does not allow now, a 409. */
+  private async refusing<T>(change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } catch (err: unknown) {
+      if (err instanceof UnknownGroupError) throw new NotFoundException(err.message);
+      if (err instanceof GroupChangeRefused) throw new ConflictException(err.message);
+      throw err;
+    }
   }
 }

@@ -59,6 +59,28 @@ export class ConsumerGroups {
     return [...this.servers.keys()];
   }
 
+  /** The topics the group reads. */
+  topicsOf(group: string): string[] {
+    return this.server(group).definition.contracts.map((c) => c.topic);
+  }
+
+  /**
+   * Takes the group's member in this process out of the group: the batch in hand finishes and is
+   * committed, the member leaves, and its partitions go to the group's other members (if any).
+   * Its lag then grows with every record written, until `start`.
+   */
+  async stop(group: string): Promise<GroupView> {
+    await this.server(group).stopGroup();
+    await this.lag.readNow();
+    return this.view(group);
+  }
+
+  /** Joins the group again after `stop`; it goes on from its committed offsets. */
+  async start(group: string): Promise<GroupView> {
+    await this.server(group).startGroup();
+    return this.view(group);
+  }
+
   has(group: string): boolean {
     return this.servers.has(group);
   }

@@ -30,6 +30,14 @@ interface Watched {
   readonly topics: readonly string[];
 }
 
+/**
+ * Records of a partition written but not committed by a group. Before its first commit a group
+ * reads from the log start (auto.offset.reset=earliest), so it lags by the records still there.
+ */
+export function lagOf(committed: number | null, start: number, end: number): number {
+  return Math.max(0, end - (committed ?? start));
+}
+
 const LABELS = ['consumergroup', 'topic', 'partition'] as const;
 
 /**
@@ -123,14 +131,13 @@ export class ConsumerLag implements OnApplicationShutdown {
             for (const p of ends.get(topic) ?? []) {
               const end = Number(p.high);
               const c = byPartition.get(p.partition) ?? -1;
-              // Before its first commit a group reads from the log start (auto.offset.reset=earliest).
-              const from = c >= 0 ? c : Number(p.low);
+              const committed = c >= 0 ? c : null;
               partitions.push({
                 topic,
                 partition: p.partition,
-                committed: c >= 0 ? c : null,
+                committed,
                 end,
-                lag: Math.max(0, end - from),
+                lag: lagOf(committed, Number(p.low), end),
               });
             }
           }

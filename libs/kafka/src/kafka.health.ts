@@ -5,7 +5,10 @@ import type { Admin, Kafka } from './kafkajs.js';
 import { KAFKA_CLIENT } from './kafka.constants.js';
 import type { GroupState } from './projection.server.js';
 
-/** Down only when kafkajs gave up on the group (or it was stopped): joining, rebalancing and a restart after a retriable error pass. */
+/**
+ * Down only when kafkajs gave up on the group (or it stopped on its own): joining, rebalancing, a
+ * restart after a retriable error and an operator's deliberate stop (stopped-by-operator) pass.
+ */
 const DOWN: ReadonlySet<GroupState> = new Set(['crashed', 'stopped']);
 
 /** Reports broker reachability (a metadata round trip) and the state of each consumer group in this process. */

@@ -11,6 +11,7 @@ import { DeadLetterWriter } from './dead-letters.js';
 import { ConsumerLag } from './consumer-lag.js';
 import { ConsumerGroups } from './consumer-groups.js';
 import { ConsumerGroupsController } from './consumer-groups.controller.js';
+import { KafkaPanels } from './kafka.panels.js';
 
 export interface KafkaModuleOptions {
   /** Appended to KAFKA_CLIENT_ID, so broker logs tell the apps apart. */
@@ -47,6 +48,7 @@ export class KafkaModule implements OnModuleInit {
         },
         { provide: KAFKA_TOPICS, useValue: options.topics ?? TOPIC_SPECS },
         ...SERVICES,
+        KafkaPanels,
       ],
       exports: [KAFKA_ENV, KAFKA_CLIENT, ...SERVICES],
     };

@@ -10,6 +10,7 @@ export type logLevel = K.logLevel;
 export const Partitioners = kafkajs.Partitioners;
 export const ConfigResourceTypes = kafkajs.ConfigResourceTypes;
 export const CompressionTypes = kafkajs.CompressionTypes;
+export const AssignerProtocol = kafkajs.AssignerProtocol;
 export type {
   Admin,
   Consumer,

@@ -12,13 +12,22 @@ import type { ProjectionMetrics } from './projection.metrics.js';
 import { messageOf, rawRecordOf, type SharedDecoder } from './record-decoder.js';
 import { planRebuild, type PartitionOffsets, type RebuildFrom, type ReplayedPartition } from './rebuild-plan.js';
 
-/** Why a rebuild did not start; the group goes on as it was. */
-export class RebuildRefused extends Error {
-  override readonly name = 'RebuildRefused';
+/** Why a rebuild, stop or start of a group did not happen; the group goes on as it was. */
+export class GroupChangeRefused extends Error {
+  override readonly name = 'GroupChangeRefused';
 }
 
 /** What /health shows of a group. */
-export type GroupState = 'joining' | 'consuming' | 'rebalancing' | 'restarting' | 'rebuilding' | 'crashed' | 'stopped';
+export type GroupState =
+  | 'joining'
+  | 'consuming'
+  | 'rebalancing'
+  | 'restarting'
+  | 'rebuilding'
+  | 'crashed'
+  | 'stopped'
+  /** Left the group on an operator's request (`POST /admin/groups/:group/stop`): deliberate, not a fault. */
+  | 'stopped-by-operator';
 
 export interface GroupStatus {
   readonly state: GroupState;
@@ -97,15 +106,16 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
   async rebuild(from: RebuildFrom, force: boolean): Promise<readonly ReplayedPartition[]> {
     const groupId = brokerGroupId(this.env, this.name);
     if (!this.definition.rebuildable) {
-      throw new RebuildRefused(`${this.name} declares no @OnRebuild method: it cannot clear its view`);
+      throw new GroupChangeRefused(`${this.name} declares no @OnRebuild method: it cannot clear its view`);
     }
-    if (this.rebuilding || this.closing) throw new RebuildRefused(`${this.name} is already being rebuilt or stopped`);
+    if (this.rebuilding || this.closing)
+      throw new GroupChangeRefused(`${this.name} is already being rebuilt or stopped`);
     this.rebuilding = true;
     const admin = this.kafka.admin();
     try {
       await admin.connect();
       const plan = planRebuild(groupId, from, await this.offsets(admin, from), force);
-      if (!plan.ok) throw new RebuildRefused(plan.reason);
+      if (!plan.ok) throw new GroupChangeRefused(plan.reason);
       this.log.warn(
         `rebuilding from ${from === 'earliest' ? 'the start of the log' : from.toISOString()}: ${plan.records} records to replay`,
       );
@@ -116,7 +126,7 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
         const members = described?.members ?? [];
         if (members.length > 0) {
           const who = members.map((m) => `${m.clientId}@${m.clientHost}`).join(', ');
-          throw new RebuildRefused(
+          throw new GroupChangeRefused(
             `${groupId} has ${members.length} other member(s) (${who}): a rebuild needs the group to itself; stop the other instances, or scale the service to one, and try again`,
           );
         }
@@ -140,6 +150,19 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
       this.rebuilding = false;
       await admin.disconnect().catch(() => undefined);
     }
+  }
+
+  /** Leaves the group until `startGroup` (an operator's stop: `POST /admin/groups/:group/stop`). */
+  async stopGroup(): Promise<void> {
+    if (this.rebuilding || this.closing) throw new GroupChangeRefused(`${this.name} is being rebuilt or shut down`);
+    await this.stopConsumer();
+    this.setState('stopped-by-operator');
+  }
+
+  /** Joins the group again after `stopGroup`; a member already running is left as it is. */
+  async startGroup(): Promise<void> {
+    if (this.rebuilding || this.closing) throw new GroupChangeRefused(`${this.name} is being rebuilt or shut down`);
+    if (this.consumer === null) await this.start();
   }
 
   /** Each partition of the group's topics: log start and end, and with a time the first offset at or after it. */

@@ -4,6 +4,59 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Histogram, type Registry } from 'prom-client';
 import { METRICS_REGISTRY } from './metrics.js';
 
+/** A latency summary of one route's recent requests. */
+export interface RecentSummary {
+  /** Requests answered within the window. */
+  readonly requests: number;
+  readonly perSecond: number;
+  /** Exact percentiles of their latencies in milliseconds (not bucket bounds); null with no requests. */
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+}
+
+/**
+ * The latest requests of one route, kept in a ring: when each was answered and how long it took.
+ * Exact percentiles over the last seconds for a live view; Prometheus keeps the histogram.
+ */
+export class RecentRequests {
+  private readonly at: Float64Array;
+  private readonly ms: Float64Array;
+  private next = 0;
+  private size = 0;
+
+  constructor(private readonly capacity = 1 << 17) {
+    this.at = new Float64Array(capacity);
+    this.ms = new Float64Array(capacity);
+  }
+
+  record(ms: number, now = Date.now()): void {
+    this.at[this.next] = now;
+    this.ms[this.next] = ms;
+    this.next = (this.next + 1) % this.capacity;
+    this.size = Math.min(this.size + 1, this.capacity);
+  }
+
+  /** The requests of the last `windowMs` (as many as the ring still holds). */
+  summary(windowMs: number, now = Date.now()): RecentSummary {
+    const since = now - windowMs;
+    const latencies: number[] = [];
+    for (let i = 1; i <= this.size; i++) {
+      const k = (this.next - i + this.capacity) % this.capacity;
+      if ((this.at[k] ?? 0) < since) break;
+      latencies.push(this.ms[k] ?? 0);
+    }
+    const sorted = Float64Array.from(latencies).sort();
+    const pick = (q: number): number | null =>
+      sorted.length === 0 ? null : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? null);
+    return {
+      requests: sorted.length,
+      perSecond: sorted.length / (windowMs / 1000),
+      p50Ms: pick(0.5),
+      p99Ms: pick(0.99),
+    };
+  }
+}
+
 /** The label of a request that matched no route (a 404 from the router), so probes of random paths stay one series. */
 const UNMATCHED = 'unmatched';
 
@@ -17,6 +70,7 @@ const UNMATCHED = 'unmatched';
 @Injectable()
 export class HttpMetrics implements OnModuleInit {
   private readonly seconds: Histogram<'method' | 'route' | 'status'>;
+  private readonly recent = new Map<string, RecentRequests>();
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -32,19 +86,28 @@ export class HttpMetrics implements OnModuleInit {
     });
   }
 
+  /** Keeps the route's latest requests (its pattern, e.g. `/predict`) for a live summary. */
+  track(route: string): RecentRequests {
+    let recent = this.recent.get(route);
+    if (!recent) this.recent.set(route, (recent = new RecentRequests()));
+    return recent;
+  }
+
   onModuleInit(): void {
-    const adapter = this.adapterHost.httpAdapter as { getType(): string; getInstance(): unknown } | undefined;
-    if (adapter === undefined) return; // a context without HTTP (a CLI tool)
+    const adapter = this.adapterHost.httpAdapter as { getType(): string; getInstance(): unknown } | null | undefined;
+    if (adapter == null) return; // a context without HTTP (a CLI tool, NestFactory.createApplicationContext)
     if (adapter.getType() !== 'fastify') {
       new Logger('HttpMetrics').warn('not on Fastify: http_request_duration_seconds stays empty');
       return;
     }
     const fastify = adapter.getInstance() as FastifyInstance;
     fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      const route = request.routeOptions.url ?? UNMATCHED;
       this.seconds.observe(
-        { method: request.method, route: request.routeOptions.url ?? UNMATCHED, status: String(reply.statusCode) },
+        { method: request.method, route, status: String(reply.statusCode) },
         reply.elapsedTime / 1000,
       );
+      this.recent.get(route)?.record(reply.elapsedTime);
       done();
     });
   }

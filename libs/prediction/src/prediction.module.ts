@@ -5,6 +5,7 @@ import { PredictionController } from './prediction.controller.js';
 import { PredictionMetrics } from './prediction.metrics.js';
 import { PredictionService } from './prediction.service.js';
 import { PriceModelController } from './price-model.controller.js';
+import { PredictionPanel } from './prediction.panel.js';
 import { PriceModelRegistry } from './price-model.registry.js';
 
 export interface PredictionModuleOptions {
@@ -27,6 +28,7 @@ export class PredictionModule {
         PredictionMetrics,
         PriceModelRegistry,
         PredictionService,
+        PredictionPanel,
       ],
       exports: [PredictionService, PriceModelRegistry],
     };

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '@nurt/database';
 import { ReportingController } from './reporting.controller.js';
+import { ReportingPanel } from './reporting.panel.js';
 import { reportingMigrations } from './reporting.migrations.js';
 import { ReportingRepository } from './reporting.repository.js';
 import { ReportingService } from './reporting.service.js';
@@ -12,7 +13,7 @@ import { ReportingService } from './reporting.service.js';
 @Module({
   imports: [DatabaseModule.forFeature(reportingMigrations)],
   controllers: [ReportingController],
-  providers: [ReportingRepository, ReportingService],
+  providers: [ReportingRepository, ReportingService, ReportingPanel],
   exports: [ReportingService],
 })
 export class ReportingModule {}
