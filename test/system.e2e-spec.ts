@@ -174,6 +174,24 @@ function conformance(system: () => Deployment): void {
     expect(asText.status).toBe(415);
     expect(((await asText.json()) as { message: string }).message).toMatch(/text\/plain/);
 
+    // A key that would poison prototypes is refused as that, not as "not valid JSON"; broken JSON says where.
+    const post = (body: string): Promise<Answer> =>
+      fetch(`${system().url}/transactions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      }).then(async (res) => ({ status: res.status, body: await res.json() }));
+    expect(
+      await post('{"id":"TX-proto","amount":1,"store":"W","type":"purchase","__proto__":{"admin":true}}'),
+    ).toMatchObject({
+      status: 400,
+      body: { message: expect.stringContaining('"__proto__"') as string },
+    });
+    expect(await post('{"id":"TX-broken",')).toMatchObject({
+      status: 400,
+      body: { message: expect.stringMatching(/^the body is not valid JSON: /) as string },
+    });
+
     const unknown = await same(system(), 'GET', '/nowhere');
     expect(unknown.status).toBe(404);
   });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import {
+  BadRequestException,
   UnsupportedMediaTypeException,
   ConsoleLogger,
   Logger,
@@ -11,6 +12,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import secureJson from 'secure-json-parse';
 import { ConfigError, loadConfig } from '@nurt/config';
 import { describeBrokers, projectionGroups, startProjections } from '@nurt/kafka';
 import { describeStorage } from '@nurt/database';
@@ -118,6 +120,26 @@ function summary(def: AppDefinition, env: HttpEnv, composition: Composition): st
   return lines.join('\n  ');
 }
 
+/**
+ * A JSON body, as Fastify's own parser reads it (secure-json-parse: a `__proto__` or
+ * `constructor.prototype` key could poison every object of the process), but each refusal says
+ * which of the three it is: empty, not JSON (and where), or a forbidden key.
+ */
+export function parseJsonBody(body: string): unknown {
+  if (body.length === 0) throw new BadRequestException('the body is empty: send a JSON value');
+  try {
+    return secureJson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (err: unknown) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (/prototype/i.test(message)) {
+      throw new BadRequestException(
+        'the body has a "__proto__" or "constructor": {"prototype": …} key, which is never accepted (prototype poisoning)',
+      );
+    }
+    throw new BadRequestException(`the body is not valid JSON: ${message}`);
+  }
+}
+
 /** What the app's root module is made of. */
 function compose(def: AppDefinition): Composition {
   if (def.services) return composeServices(def.name, def.services());
@@ -138,12 +160,20 @@ export async function createHttpApp(
     composition.module,
     // ignoreTrailingSlash: the lecture's clients call GET /predict/ with the slash; Nest registers /predict.
     new FastifyAdapter({ bodyLimit: 5 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } }),
-    { logger: logger(env, def.name), abortOnError: false },
+    // bodyParser: false: the JSON parser is ours (below), not the one Nest would add at init.
+    { logger: logger(env, def.name), abortOnError: false, bodyParser: false },
   );
   // Bodies are JSON: Fastify's default text/plain parser would hand a string to the validation,
   // which then complains about fields. A body of any other media type gets 415, naming it.
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.removeContentTypeParser('text/plain');
+  fastify.removeContentTypeParser(['text/plain', 'application/json']);
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err: unknown) {
+      done(err as Error, undefined);
+    }
+  });
   fastify.addContentTypeParser('*', (request, _payload, done) => {
     const type = request.headers['content-type'] ?? 'none';
     done(new UnsupportedMediaTypeException(`${type} is not accepted: send the body as application/json`), undefined);
