@@ -40,6 +40,24 @@ describe('parseTransaction', () => {
     });
   });
 
+  it('reads "customerId": null as a transaction without a customer, the key dropped', () => {
+    const parsed = parseTransaction(
+      { id: 'TX1', amount: 1, store: 'Warsaw', type: 'purchase', customerId: null },
+      { timestamp: recordTime },
+    );
+    expect(parsed).toEqual({
+      ok: true,
+      value: {
+        id: 'TX1',
+        amount: 1,
+        currency: 'PLN',
+        store: 'Warsaw',
+        type: 'purchase',
+        occurredAt: recordTime.toISOString(),
+      },
+    });
+  });
+
   it.each([
     [{ amount: 1, store: 'Warsaw', type: 'purchase' }, 'id'],
     [{ id: 'TX1', amount: 0, store: 'Warsaw', type: 'purchase' }, 'amount'],
