@@ -196,11 +196,12 @@ describe('pipeline: consumer groups build their views from one log (real broker,
     expect(since.map((a) => a.rule)).toEqual(['refund-without-purchase']);
 
     const scenarioAlerts = (): TailedRecord[] => published.filter((r) => r.key === fraudster || r.key === speedy);
-    await waitFor('the alerts on the fraud-alerts topic', () => scenarioAlerts().length >= 4);
-    const onTopic = scenarioAlerts().map(
-      (r) => JSON.parse(r.value?.toString() ?? '{}') as { id: string; customerId: string },
-    );
-    expect(onTopic.map((a) => a.id).sort()).toEqual(
+    const onTopic = (): { id: string; customerId: string }[] =>
+      scenarioAlerts().map((r) => JSON.parse(r.value?.toString() ?? '{}') as { id: string; customerId: string });
+    // At-least-once, as the topic's contract says: a consumer drops a repeat by its stable id (the
+    // tail's own group may also read a record again after a rebalance), so ids are compared as a set.
+    await waitFor('the alerts on the fraud-alerts topic', () => new Set(onTopic().map((a) => a.id)).size >= 4);
+    expect([...new Set(onTopic().map((a) => a.id))].sort()).toEqual(
       [
         `${run}-big:amount-zscore`,
         `${trip?.transactionId}:distant-cities`,
@@ -208,7 +209,7 @@ describe('pipeline: consumer groups build their views from one log (real broker,
         `${run}-burst5:velocity`,
       ].sort(),
     );
-    expect(scenarioAlerts().every((r, i) => r.key === onTopic[i]?.customerId)).toBe(true);
+    expect(scenarioAlerts().every((r, i) => r.key === onTopic()[i]?.customerId)).toBe(true);
   });
 
   it('profiles customers, joins their segment from the customers topic, and recommends stores of similar customers', async () => {
