@@ -15,6 +15,11 @@ const common = {
 export default {
   // Integration suites wait on a real broker (group joins, rebalances); a unit spec never comes close.
   testTimeout: 120_000,
+  // Two suites at a time, also on this 2-core machine: the integration suites spend most of their
+  // time waiting on the broker (group joins, session timeouts, apps starting), so two of them
+  // overlap well (npm test: ~6 min instead of ~11). Each suite has its own topics' groups,
+  // databases, ports and PGlite folders, so they do not see each other.
+  maxWorkers: 2,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools,bench}/**/*.spec.ts'] },
     {
