@@ -17,7 +17,7 @@ export default {
   testTimeout: 120_000,
   // Two suites at a time, also on this 2-core machine: the integration suites spend most of their
   // time waiting on the broker (group joins, session timeouts, apps starting), so two of them
-  // overlap well (npm test: ~6 min instead of ~11). Each suite has its own topics' groups,
+  // overlap well (npm test: ~6 min instead of ~11). Each suite has its own consumer groups,
   // databases, ports and PGlite folders, so they do not see each other.
   maxWorkers: 2,
   projects: [

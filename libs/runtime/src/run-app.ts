@@ -111,7 +111,7 @@ function summary(def: AppDefinition, env: HttpEnv, composition: Composition): st
   const groups = projectionGroups(composition.projections).map((g) => g.group);
   const url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`;
   const lines = [
-    `ready on ${url}${env.HOST === '0.0.0.0' ? ' (and every interface)' : ''}: /docs, /health, /metrics`,
+    `ready on ${url}${env.HOST === '0.0.0.0' ? ' (and every interface)' : ''}: /dashboard (live), /docs, /health, /metrics`,
     ...(services.length > 0 ? [`services: ${services.map((s) => s.name).join(', ')}`] : []),
     ...(groups.length > 0 ? [`consumer groups: ${groups.join(', ')} (joining; their state on /health)`] : []),
     ...(services.some((s) => s.kafka) || groups.length > 0 ? [`Kafka: ${describeBrokers()}`] : []),
