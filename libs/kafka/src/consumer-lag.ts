@@ -4,6 +4,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { brokerGroupId, type KafkaEnv } from './kafka.config.js';
 import { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
 import type { Admin, Kafka } from './kafkajs.js';
+import { connectAdmin } from './reachability.js';
 
 /** How far one partition of a topic is behind for one consumer group. */
 export interface PartitionLag {
@@ -119,7 +120,7 @@ export class ConsumerLag implements OnApplicationShutdown {
     const groups = [...this.watched.entries()];
     try {
       const admin = (this.admin ??= this.kafka.admin());
-      await admin.connect();
+      await connectAdmin(admin, this.env.KAFKA_BROKERS);
       const topics = [...new Set(groups.flatMap(([, w]) => w.topics))];
       const ends = new Map(await Promise.all(topics.map(async (t) => [t, await admin.fetchTopicOffsets(t)] as const)));
       const read = await Promise.all(

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import {
   CompressionTypes,
   Kafka as KafkaClient,
@@ -12,6 +12,7 @@ import {
 import { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
 import { kafkaClientConfig, type KafkaEnv } from './kafka.config.js';
 import { nestLogCreator } from './kafka.logger.js';
+import { anyBrokerReachable, BROKER_PROBE, type BrokerProbe } from './reachability.js';
 
 /** How a record without an explicit partition is placed. */
 export type Partitioning = 'key' | 'round-robin';
@@ -162,6 +163,8 @@ export class KafkaProducer implements OnApplicationShutdown {
   constructor(
     @Inject(KAFKA_CLIENT) kafka: Kafka,
     @Inject(KAFKA_ENV) private readonly env: KafkaEnv,
+    /** Whether a broker accepts connections (a TCP connect; a broker in memory in the unit specs). */
+    @Optional() @Inject(BROKER_PROBE) private readonly reachable: BrokerProbe = anyBrokerReachable,
   ) {
     const byKey = Partitioners.DefaultPartitioner();
     const partitioner: ICustomPartitioner = () => (args: PartitionerArgs) => {
@@ -249,7 +252,19 @@ export class KafkaProducer implements OnApplicationShutdown {
 
   private async drain(): Promise<void> {
     try {
-      while (this.queue.length > 0) await this.flush(this.take());
+      while (this.queue.length > 0) {
+        // Connected before anything is taken: records wait as `queued` meanwhile, so that a send
+        // that times out or fails here is truthfully "not written".
+        const unreachable = await this.connect().then(
+          () => null,
+          (err: unknown) => err as KafkaSendError,
+        );
+        if (unreachable) {
+          for (const send of this.queue.splice(0)) settle(send, () => send.reject(unreachable));
+          break;
+        }
+        await this.flush(this.take());
+      }
     } finally {
       this.flushing = null;
       if (this.queue.length > 0) this.schedule();
@@ -308,7 +323,6 @@ export class KafkaProducer implements OnApplicationShutdown {
   }
 
   private async produce(records: readonly Pending[]): Promise<ProduceResult[]> {
-    await this.connect();
     const byTopic = new Map<string, Message[]>();
     for (const r of records) {
       const list = byTopic.get(r.topic);
@@ -342,9 +356,18 @@ export class KafkaProducer implements OnApplicationShutdown {
     });
   }
 
+  /**
+   * Connects lazily, so that the app starts (and reports Kafka down on /health) while the broker is
+   * away. With no broker accepting a connection it fails at once, rather than after kafkajs' own
+   * retries (~17 s): a request meanwhile gets its 503 "not written" right away.
+   */
   private async connect(): Promise<void> {
-    // Connect lazily so that the app starts (and reports Kafka down on /health) while the broker is away.
-    this.connecting ??= this.producer.connect().catch((err: unknown) => {
+    this.connecting ??= (async () => {
+      if (!(await this.reachable(this.env.KAFKA_BROKERS))) {
+        throw new Error(`no broker accepts a connection at ${this.env.KAFKA_BROKERS.join(',')}`);
+      }
+      await this.producer.connect();
+    })().catch((err: unknown) => {
       this.connecting = null;
       throw new KafkaSendError(
         `cannot connect to Kafka: ${err instanceof Error ? err.message : String(err)}`,

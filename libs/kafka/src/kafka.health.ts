@@ -2,7 +2,9 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { HealthRegistry, type HealthCheck, type HealthCheckResult } from '@nurt/observability';
 import { ConsumerGroups } from './consumer-groups.js';
 import type { Admin, Kafka } from './kafkajs.js';
-import { KAFKA_CLIENT } from './kafka.constants.js';
+import type { KafkaEnv } from './kafka.config.js';
+import { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
+import { connectAdmin } from './reachability.js';
 import type { GroupState } from './projection.server.js';
 
 /**
@@ -19,6 +21,7 @@ export class KafkaHealth implements HealthCheck, OnModuleInit, OnApplicationShut
 
   constructor(
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(KAFKA_ENV) private readonly env: KafkaEnv,
     private readonly registry: HealthRegistry,
     private readonly groups: ConsumerGroups,
   ) {}
@@ -30,7 +33,7 @@ export class KafkaHealth implements HealthCheck, OnModuleInit, OnApplicationShut
   async check(): Promise<HealthCheckResult> {
     try {
       const admin = (this.admin ??= this.kafka.admin());
-      await admin.connect();
+      await connectAdmin(admin, this.env.KAFKA_BROKERS);
       const cluster = await admin.describeCluster();
       const groups = Object.fromEntries(
         this.groups.names().map((name) => {

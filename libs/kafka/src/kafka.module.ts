@@ -30,7 +30,6 @@ const SERVICES = [KafkaProducer, TopicBootstrap, KafkaHealth, DeadLetterWriter, 
 export class KafkaModule implements OnModuleInit {
   constructor(
     private readonly bootstrap: TopicBootstrap,
-    @Inject(KAFKA_ENV) private readonly env: KafkaEnv,
     @Inject(KAFKA_TOPICS) private readonly topics: readonly TopicSpec[],
   ) {}
 
@@ -56,6 +55,6 @@ export class KafkaModule implements OnModuleInit {
 
   /** Runs during app.init(), before any consumer group subscribes or any record is produced. */
   async onModuleInit(): Promise<void> {
-    if (this.env.KAFKA_BOOTSTRAP_TOPICS) await this.bootstrap.ensure(this.topics);
+    await this.bootstrap.start(this.topics);
   }
 }

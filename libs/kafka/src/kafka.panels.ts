@@ -13,6 +13,7 @@ import { lagOf } from './consumer-lag.js';
 import { brokerGroupId, type KafkaEnv } from './kafka.config.js';
 import { KAFKA_CLIENT, KAFKA_ENV, KAFKA_TOPICS } from './kafka.constants.js';
 import { AssignerProtocol, type Admin, type Kafka } from './kafkajs.js';
+import { connectAdmin } from './reachability.js';
 
 /** The partitions assigned to a member, from the bytes the group's leader sent it (empty while none). */
 function assignmentOf(bytes: Buffer): Record<string, number[]> {
@@ -58,7 +59,7 @@ export class KafkaPanels implements PanelSource, OnApplicationShutdown {
   }
 
   private async read(admin: Admin): Promise<Panel[]> {
-    await admin.connect();
+    await connectAdmin(admin, this.env.KAFKA_BROKERS);
     const groups = this.groups.names().map((name) => ({
       name,
       id: brokerGroupId(this.env, name),

@@ -10,6 +10,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from './kafkajs.js';
 import { CLEAR_VIEW_PATTERN, groupTransport, type ProjectionDefinition } from './projection.decorators.js';
 import type { ProjectionMetrics } from './projection.metrics.js';
 import { messageOf, rawRecordOf, type SharedDecoder } from './record-decoder.js';
+import type { TopicBootstrap } from './topic-bootstrap.service.js';
 import { planRebuild, type PartitionOffsets, type RebuildFrom, type ReplayedPartition } from './rebuild-plan.js';
 
 /** Why a rebuild, stop or start of a group did not happen; the group goes on as it was. */
@@ -71,6 +72,7 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
     private readonly deadLetters: DeadLetterWriter,
     private readonly metrics: ProjectionMetrics,
     private readonly decoder: SharedDecoder,
+    private readonly topics: Pick<TopicBootstrap, 'isReady' | 'ready'>,
   ) {
     super();
     this.name = definition.group;
@@ -84,10 +86,21 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
   }
 
   listen(callback: (err?: unknown) => void): void {
-    this.start().then(
-      () => callback(),
-      (err: unknown) => callback(err),
-    );
+    if (this.topics.isReady()) {
+      this.start().then(
+        () => callback(),
+        (err: unknown) => callback(err),
+      );
+      return;
+    }
+    // The app started without Kafka: it serves meanwhile, and the group joins once the broker
+    // answers and the topics are declared.
+    this.setState('joining', { error: 'waiting for Kafka to answer' });
+    callback();
+    void this.topics.ready().then(async () => {
+      if (this.closing || this.consumer !== null) return;
+      await this.start().catch((err: unknown) => this.setState('crashed', { error: messageOf(err) }));
+    });
   }
 
   async close(): Promise<void> {

@@ -11,6 +11,7 @@ import { projectionGroups } from './projection.decorators.js';
 import { ProjectionMetrics } from './projection.metrics.js';
 import { ProjectionServer } from './projection.server.js';
 import { SharedDecoder } from './record-decoder.js';
+import { TopicBootstrap } from './topic-bootstrap.service.js';
 
 /**
  * Starts one consumer group per group the given projection classes declare, each as its own Nest
@@ -30,8 +31,9 @@ export async function startProjections(app: INestApplication, types: readonly Ty
   const readers = new Map<TopicContract<unknown>, number>();
   for (const d of definitions) for (const c of d.contracts) readers.set(c, (readers.get(c) ?? 0) + 1);
   const decoder = new SharedDecoder(readers);
+  const topics = app.get(TopicBootstrap);
   for (const definition of definitions) {
-    const server = new ProjectionServer(kafka, env, definition, deadLetters, metrics, decoder);
+    const server = new ProjectionServer(kafka, env, definition, deadLetters, metrics, decoder, topics);
     app.connectMicroservice({ strategy: server }, { inheritAppConfig: false });
     groups.add(server);
   }

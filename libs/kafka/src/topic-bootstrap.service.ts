@@ -1,8 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { TopicSpec } from '@nurt/contracts';
 import { ConfigResourceTypes, type Admin, type Kafka } from './kafkajs.js';
 import { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
 import type { KafkaEnv } from './kafka.config.js';
+import { anyBrokerReachable } from './reachability.js';
+
+/** How often an app that started without Kafka looks for it again. */
+const RETRY_MS = 2000;
 
 /** What one bootstrap run did to each topic; also logged, so an operator sees drift being fixed. */
 export interface TopicChange {
@@ -17,13 +21,76 @@ export interface TopicChange {
  * from several processes at once.
  */
 @Injectable()
-export class TopicBootstrap {
+export class TopicBootstrap implements OnApplicationShutdown {
   private readonly logger = new Logger(TopicBootstrap.name);
+  private declared = false;
+  private markDeclared: () => void = () => undefined;
+  private readonly whenDeclared = new Promise<void>((resolve) => (this.markDeclared = resolve));
+  private waiting: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
     @Inject(KAFKA_ENV) private readonly env: KafkaEnv,
   ) {}
+
+  /**
+   * The start-up step (KafkaModule, during app.init()). With a broker answering, the topics are
+   * made to match now and a failure fails the start. With none, the app starts without Kafka (its
+   * /health says so, REST that needs no broker serves) and this keeps trying in the background;
+   * consumer groups join once the topics are declared (`ready`).
+   */
+  async start(specs: readonly TopicSpec[]): Promise<void> {
+    if (!this.env.KAFKA_BOOTSTRAP_TOPICS || specs.length === 0) return this.done();
+    if (await anyBrokerReachable(this.env.KAFKA_BROKERS)) {
+      await this.ensure(specs);
+      return this.done();
+    }
+    this.logger.warn(
+      `Kafka is not reachable at ${this.env.KAFKA_BROKERS.join(',')}: starting without it (/health says so); ` +
+        'topics are declared and consumer groups join once it answers',
+    );
+    this.retry(specs, null);
+  }
+
+  /** Whether the topics are declared (or not this app's to declare): consumer groups can join. */
+  isReady(): boolean {
+    return this.declared;
+  }
+
+  /** Resolves once `isReady()`. */
+  ready(): Promise<void> {
+    return this.whenDeclared;
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    clearTimeout(this.waiting);
+  }
+
+  private done(): void {
+    this.declared = true;
+    this.markDeclared();
+  }
+
+  private retry(specs: readonly TopicSpec[], lastError: string | null): void {
+    if (this.stopped) return;
+    this.waiting = setTimeout(() => {
+      void (async () => {
+        if (!(await anyBrokerReachable(this.env.KAFKA_BROKERS))) return this.retry(specs, lastError);
+        try {
+          await this.ensure(specs, 1);
+          this.logger.log('Kafka answers: topics declared, consumer groups joining');
+          this.done();
+        } catch (err: unknown) {
+          const message = err instanceof Error ? err.message : String(err);
+          if (message !== lastError) this.logger.warn(`topic bootstrap: ${message}; trying again`);
+          this.retry(specs, message);
+        }
+      })();
+    }, RETRY_MS);
+    this.waiting.unref();
+  }
 
   /**
    * Retries retriable broker errors: when several processes start at once on a fresh cluster, one
