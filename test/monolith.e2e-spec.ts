@@ -90,7 +90,7 @@ describe('monolith logs', () => {
     const summaries = entries.filter((e) => e.message.startsWith('ready on'));
     expect(summaries).toHaveLength(1);
     expect(summaries[0]?.message).toMatch(
-      /^ready on http:\/\/127\.0\.0\.1:\d+: \/docs, \/health, \/metrics\n {2}services: customers, prediction, transactions, fraud, reporting, recommendation\n {2}consumer groups: anti-fraud, reporting, recommendation \(joining; their state on \/health\)\n {2}Kafka: .+\n {2}storage: PGlite in memory \(nothing kept\)$/,
+      /^ready on http:\/\/127\.0\.0\.1:\d+: \/dashboard \(live\), \/docs, \/health, \/metrics\n {2}services: customers, prediction, transactions, fraud, reporting, recommendation\n {2}consumer groups: anti-fraud, reporting, recommendation \(joining; their state on \/health\)\n {2}Kafka: .+\n {2}storage: PGlite in memory \(nothing kept\)$/,
     );
     expect(lines.length).toBeLessThan(30);
   });
@@ -110,16 +110,6 @@ describe('monolith start-up checks', () => {
     expect(app.output()).toContain('KAFKA_BROKERS');
     expect(app.output()).toContain('got "not-a-port"');
   });
-
-  it('exits with a clear error when no broker answers', async () => {
-    const deadPort = await freePort();
-    const app = startBuiltApp('monolith', await freePort(), {
-      KAFKA_BROKERS: `127.0.0.1:${deadPort}`,
-      KAFKA_CONNECTION_TIMEOUT_MS: '500',
-    });
-    expect(await app.exited()).toBe(1);
-    expect(app.output()).toMatch(/failed to start.*(Connection|connect|ECONNREFUSED)/is);
-  });
 });
 
 describe('Kafka health check', () => {
@@ -138,7 +128,7 @@ describe('Kafka health check', () => {
     );
     const result = await health.check();
     expect(result.status).toBe('down');
-    expect(String(result.error)).toBe(`no broker accepts a connection at ${address}`);
+    expect(String(result.error)).toBe(`no broker accepts a connection (${address} ECONNREFUSED)`);
   });
 });
 

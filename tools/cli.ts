@@ -15,7 +15,8 @@ export function loadRepoEnv(): void {
 /** Errors of kafkajs, or of our Kafka client, that mean "no broker answered" (through causes too). */
 function unreachable(err: unknown): boolean {
   for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
-    if (/^KafkaJS(Connection|BrokerNotFound|NumberOfRetriesExceeded)/.test(e.name)) return true;
+    if (/^KafkaJS(Connection|BrokerNotFound|NumberOfRetriesExceeded)|^BrokerUnreachableError$/.test(e.name))
+      return true;
     if (e.name.startsWith('Kafka') && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|Connection timeout/.test(e.message)) {
       return true;
     }

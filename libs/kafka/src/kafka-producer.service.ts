@@ -12,7 +12,7 @@ import {
 import { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
 import { kafkaClientConfig, type KafkaEnv } from './kafka.config.js';
 import { nestLogCreator } from './kafka.logger.js';
-import { anyBrokerReachable, BROKER_PROBE, type BrokerProbe } from './reachability.js';
+import { BROKER_PROBE, ensureReachable, whyUnreachable, type BrokerProbe } from './reachability.js';
 
 /** How a record without an explicit partition is placed. */
 export type Partitioning = 'key' | 'round-robin';
@@ -164,7 +164,7 @@ export class KafkaProducer implements OnApplicationShutdown {
     @Inject(KAFKA_CLIENT) kafka: Kafka,
     @Inject(KAFKA_ENV) private readonly env: KafkaEnv,
     /** Whether a broker accepts connections (a TCP connect; a broker in memory in the unit specs). */
-    @Optional() @Inject(BROKER_PROBE) private readonly reachable: BrokerProbe = anyBrokerReachable,
+    @Optional() @Inject(BROKER_PROBE) private readonly probe: BrokerProbe = whyUnreachable,
   ) {
     const byKey = Partitioners.DefaultPartitioner();
     const partitioner: ICustomPartitioner = () => (args: PartitionerArgs) => {
@@ -363,9 +363,7 @@ export class KafkaProducer implements OnApplicationShutdown {
    */
   private async connect(): Promise<void> {
     this.connecting ??= (async () => {
-      if (!(await this.reachable(this.env.KAFKA_BROKERS))) {
-        throw new Error(`no broker accepts a connection at ${this.env.KAFKA_BROKERS.join(',')}`);
-      }
+      await ensureReachable(this.env.KAFKA_BROKERS, this.probe);
       await this.producer.connect();
     })().catch((err: unknown) => {
       this.connecting = null;

@@ -1,32 +1,49 @@
 import { createConnection } from 'node:net';
 import type { Admin } from './kafkajs.js';
 
-export type BrokerProbe = (brokers: readonly string[]) => Promise<boolean>;
+/** Why no broker accepts a connection (`host:port CODE; …`), or null when one does. */
+export type BrokerProbe = (brokers: readonly string[]) => Promise<string | null>;
 
-/** Replaces anyBrokerReachable where no real broker is (KafkaProducer's unit spec). */
+/** Replaces whyUnreachable where no real broker is (KafkaProducer's unit spec). */
 export const BROKER_PROBE = Symbol('nurt.kafka.broker-probe');
 
+/** No broker of the list accepted a TCP connection; the message says what each answered. */
+export class BrokerUnreachableError extends Error {
+  override readonly name = 'BrokerUnreachableError';
+
+  constructor(reason: string) {
+    super(`no broker accepts a connection (${reason})`);
+  }
+}
+
 /**
- * Whether any of the brokers accepts a TCP connection, within `timeoutMs`: a quick look before
- * kafkajs' own connection retries (which take ~17 s to give up), so that an app starts at once
- * while the broker is away and says so, instead of waiting and then failing.
+ * Whether any of the brokers accepts a TCP connection within `timeoutMs`, and if none does, why:
+ * a quick look before kafkajs' own connection retries (which take ~17 s to give up), so that an
+ * app starts at once while the broker is away and says so, instead of waiting and then failing.
  */
-export async function anyBrokerReachable(brokers: readonly string[], timeoutMs = 1000): Promise<boolean> {
+export async function whyUnreachable(brokers: readonly string[], timeoutMs = 1000): Promise<string | null> {
   const attempts = brokers.map(
     (address) =>
-      new Promise<boolean>((resolve) => {
+      new Promise<string | null>((resolve) => {
         const at = address.lastIndexOf(':');
         const socket = createConnection({ host: address.slice(0, at), port: Number(address.slice(at + 1)) });
-        const done = (ok: boolean): void => {
+        const done = (why: string | null): void => {
           socket.destroy();
-          resolve(ok);
+          resolve(why);
         };
-        socket.setTimeout(timeoutMs, () => done(false));
-        socket.once('connect', () => done(true));
-        socket.once('error', () => done(false));
+        socket.setTimeout(timeoutMs, () => done(`${address} no answer in ${timeoutMs} ms`));
+        socket.once('connect', () => done(null));
+        socket.once('error', (err: NodeJS.ErrnoException) => done(`${address} ${err.code ?? err.message}`));
       }),
   );
-  return (await Promise.all(attempts)).some(Boolean);
+  const answers = await Promise.all(attempts);
+  return answers.some((why) => why === null) ? null : answers.join('; ');
+}
+
+/** Throws BrokerUnreachableError at once while no broker accepts a connection. */
+export async function ensureReachable(brokers: readonly string[], probe: BrokerProbe = whyUnreachable): Promise<void> {
+  const why = await probe(brokers);
+  if (why !== null) throw new BrokerUnreachableError(why);
 }
 
 /**
@@ -35,8 +52,6 @@ export async function anyBrokerReachable(brokers: readonly string[], timeoutMs =
  * nor log each of its attempts.
  */
 export async function connectAdmin(admin: Admin, brokers: readonly string[]): Promise<void> {
-  if (!(await anyBrokerReachable(brokers))) {
-    throw new Error(`no broker accepts a connection at ${brokers.join(',')}`);
-  }
+  await ensureReachable(brokers);
   await admin.connect();
 }

@@ -3,7 +3,7 @@ import type { TopicSpec } from '@nurt/contracts';
 import { ConfigResourceTypes, type Admin, type Kafka } from './kafkajs.js';
 import { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
 import type { KafkaEnv } from './kafka.config.js';
-import { anyBrokerReachable } from './reachability.js';
+import { whyUnreachable } from './reachability.js';
 
 /** How often an app that started without Kafka looks for it again. */
 const RETRY_MS = 2000;
@@ -42,7 +42,7 @@ export class TopicBootstrap implements OnApplicationShutdown {
    */
   async start(specs: readonly TopicSpec[]): Promise<void> {
     if (!this.env.KAFKA_BOOTSTRAP_TOPICS || specs.length === 0) return this.done();
-    if (await anyBrokerReachable(this.env.KAFKA_BROKERS)) {
+    if ((await whyUnreachable(this.env.KAFKA_BROKERS)) === null) {
       await this.ensure(specs);
       return this.done();
     }
@@ -77,7 +77,7 @@ export class TopicBootstrap implements OnApplicationShutdown {
     if (this.stopped) return;
     this.waiting = setTimeout(() => {
       void (async () => {
-        if (!(await anyBrokerReachable(this.env.KAFKA_BROKERS))) return this.retry(specs, lastError);
+        if ((await whyUnreachable(this.env.KAFKA_BROKERS)) !== null) return this.retry(specs, lastError);
         try {
           await this.ensure(specs, 1);
           this.logger.log('Kafka answers: topics declared, consumer groups joining');
