@@ -115,18 +115,16 @@ export function parseTransaction(
 ): Parsed<Transaction> {
   const parsed = parseAs(TransactionEvent, input, options);
   if (!parsed.ok) return parsed;
+  const { id, amount, currency, store, type, customerId } = parsed.value;
+  const occurredAt = parsed.value.occurredAt ?? defaults.timestamp.toISOString();
+  // Built field by field (the type says if one is missed), in the order the value is written in.
   // `"customerId": null` is a transaction without a customer, the same to REST and to every group:
   // the key is dropped, so no handler ever sees a null where the type says string or absent.
-  const { customerId, occurredAt, ...rest } = parsed.value;
-  // occurredAt is declared last, so the spread keeps the key order the value is written in.
-  return {
-    ok: true,
-    value: {
-      ...rest,
-      ...(customerId === null || customerId === undefined ? {} : { customerId }),
-      occurredAt: occurredAt ?? defaults.timestamp.toISOString(),
-    },
-  };
+  const value: Transaction =
+    customerId === null || customerId === undefined
+      ? { id, amount, currency, store, type, occurredAt }
+      : { id, amount, currency, store, type, customerId, occurredAt };
+  return { ok: true, value };
 }
 
 /**

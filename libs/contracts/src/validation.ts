@@ -71,24 +71,39 @@ function textProblem(text: string): string | undefined {
  * checked by it, so the two refuse the same input.
  */
 export function inputProblem(input: unknown, field = '$'): FieldError | undefined {
-  const stack: { value: unknown; depth: number; path: string }[] = [{ value: input, depth: 0, path: '' }];
-  const at = (path: string): string => path || field;
-  while (stack.length > 0) {
-    const { value, depth, path } = stack.pop() as { value: unknown; depth: number; path: string };
+  // A value's path is built only for an error: most input has none, and is checked on every request.
+  interface Entry {
+    readonly value: unknown;
+    readonly depth: number;
+    readonly parent: Entry | null;
+    readonly key: string;
+  }
+  const pathOf = (entry: Entry): string => {
+    const keys: string[] = [];
+    for (let e: Entry | null = entry; e?.parent; e = e.parent) keys.push(e.key);
+    return keys.length === 0 ? field : keys.reverse().join('.');
+  };
+  const stack: Entry[] = [{ value: input, depth: 0, parent: null, key: '' }];
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const { value, depth } = entry;
     if (typeof value === 'string') {
       const problem = textProblem(value);
-      if (problem) return { field: at(path), message: `${at(path)} ${problem}` };
+      if (problem) return { field: pathOf(entry), message: `${pathOf(entry)} ${problem}` };
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
     if (depth >= MAX_INPUT_DEPTH) {
-      return { field: at(path).split('.')[0] ?? field, message: `nested deeper than ${MAX_INPUT_DEPTH} levels` };
+      return { field: pathOf(entry).split('.')[0] ?? field, message: `nested deeper than ${MAX_INPUT_DEPTH} levels` };
     }
-    for (const [key, child] of Object.entries(value)) {
-      const childPath = path ? `${path}.${key}` : key;
+    const object = value as Record<string, unknown>;
+    for (const key of Object.keys(object)) {
       const keyProblem = textProblem(key);
-      if (keyProblem) return { field: at(path), message: `a key of ${at(path)} ${keyProblem}` };
-      stack.push({ value: child, depth: depth + 1, path: childPath });
+      if (keyProblem) return { field: pathOf(entry), message: `a key of ${pathOf(entry)} ${keyProblem}` };
+      const child = object[key];
+      // Numbers, booleans and null need no look: only text and nested values are pushed.
+      if (typeof child === 'string' || (typeof child === 'object' && child !== null)) {
+        stack.push({ value: child, depth: depth + 1, parent: entry, key });
+      }
     }
   }
   return undefined;
@@ -165,7 +180,11 @@ function validateFully<T extends object>(cls: new () => T, input: object, option
  * (class-validator's own maxDecimalPlaces throws a TypeError on exponent notation.)
  */
 export function decimalPlaces(n: number): number {
-  const [mantissa = '', exponent = '0'] = String(n).toLowerCase().split('e');
+  if (Number.isInteger(n)) return 0;
+  const text = String(n);
+  // The common case, without splitting: plain notation (no exponent), e.g. 1250.5.
+  if (!text.includes('e')) return text.length - text.indexOf('.') - 1;
+  const [mantissa = '', exponent = '0'] = text.split('e');
   const fraction = mantissa.split('.')[1]?.length ?? 0;
   return Math.max(0, fraction - Number(exponent));
 }
