@@ -14,6 +14,7 @@ export {
 export {
   flattenValidationErrors,
   inputProblem,
+  ISO_DATE_TIME,
   parseFast,
   prefixErrors,
   validationErrorBody,

@@ -42,6 +42,12 @@ export function prefixErrors(errors: readonly FieldError[], prefix: string): Fie
   return errors.map((e) => ({ field: e.field === '$' ? prefix : `${prefix}.${e.field}`, message: e.message }));
 }
 
+/**
+ * A date and time with its zone, e.g. 2026-11-30T12:00:00Z or …T12:00+01:00: what the query
+ * filters (`since`) and the admin endpoints take, and what OpenAPI's `date-time` describes.
+ */
+export const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
 export interface ParseOptions {
   /** Reject fields the class does not declare (REST input) instead of dropping them (events, for forward compatibility). */
   readonly rejectUnknown?: boolean;

@@ -56,7 +56,7 @@ function asHttp(err: unknown): unknown {
 
 const idParam = ApiParam({
   name: 'id',
-  schema: { type: 'integer', minimum: 1, example: 1 },
+  schema: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, example: 1 },
   description: 'Customer id.',
 });
 const badId = ApiBadRequestResponse({

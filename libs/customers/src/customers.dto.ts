@@ -9,6 +9,9 @@ export const MAX_PAGE_SIZE = 500;
 const trim = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
 
 /** POST /customers and PUT /customers/:id: every field, nothing else. */
+
+/** A page cursor: the id after which the next page starts. */
+const CURSOR = /^[1-9][0-9]{0,15}$/;
 @ApiSchema({ name: 'CustomerInput' })
 export class CustomerBodyDto {
   @ApiProperty({ example: 'Anna', minLength: 1, maxLength: 200, description: 'Leading and trailing spaces removed.' })
@@ -53,9 +56,9 @@ export class ListCustomersQueryDto {
   @Max(MAX_PAGE_SIZE)
   limit: number = DEFAULT_PAGE_SIZE;
 
-  @ApiPropertyOptional({ example: '50', description: 'The nextCursor of the previous page.' })
+  @ApiPropertyOptional({ example: '50', description: 'The nextCursor of the previous page.', pattern: CURSOR.source })
   @IsOptional()
-  @Matches(/^[1-9][0-9]{0,15}$/, { message: 'cursor must be the nextCursor of a previous page' })
+  @Matches(CURSOR, { message: 'cursor must be the nextCursor of a previous page' })
   cursor?: string;
 }
 

@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { FraudAlertEvent } from '@nurt/contracts';
+import { FraudAlertEvent, ISO_DATE_TIME } from '@nurt/contracts';
 import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 
 export class AlertsQueryDto {
-  @ApiPropertyOptional({ example: '42' })
+  @ApiPropertyOptional({ example: '42', minLength: 1, maxLength: 64 })
   @IsOptional()
   @IsString()
   @Length(1, 64)
@@ -12,13 +12,15 @@ export class AlertsQueryDto {
 
   @ApiPropertyOptional({
     example: '2026-11-24T00:00:00Z',
-    description: 'Alerts on transactions at or after this time.',
+    format: 'date-time',
+    pattern: ISO_DATE_TIME.source,
+    description: 'Alerts on transactions at or after this time (a date and time with its zone).',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @Matches(ISO_DATE_TIME, { message: 'since must be a date and time with its zone, e.g. 2026-11-24T00:00:00Z' })
   since?: string;
 
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', default: 100, minimum: 1, maximum: 1000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -10,17 +10,16 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { ISO_DATE_TIME } from '@nurt/contracts';
 import { AdminGuard } from '@nurt/observability';
 import { IsBoolean, IsOptional, Matches } from 'class-validator';
 import { ConsumerGroups, UnknownGroupError, type GroupView, type RebuildProgress } from './consumer-groups.js';
 import { GroupChangeRefused } from './projection.server.js';
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-
 export class RebuildRequestDto {
   /** `earliest` (default) or an ISO 8601 time with its offset, e.g. 2026-11-30T12:00:00Z. */
   @IsOptional()
-  @Matches(new RegExp(`^earliest$|${ISO_TIME.source}`), {
+  @Matches(new RegExp(`^earliest$|${ISO_DATE_TIME.source}`), {
     message: 'from must be "earliest" or an ISO 8601 time with its zone, e.g. 2026-11-30T12:00:00Z',
   })
   from?: string;

@@ -74,3 +74,18 @@ export function parseApartmentQuery(query: Readonly<Record<string, unknown>>): A
     city: city as Apartment['city'],
   };
 }
+
+/** The rule as an OpenAPI 3.0 schema, so that the document declares what the API enforces. */
+export function ruleSchema(rule: NumberRule): {
+  type: 'integer' | 'number';
+  minimum: number;
+  exclusiveMinimum?: boolean;
+  maximum: number;
+} {
+  return {
+    type: rule.integer ? 'integer' : 'number',
+    minimum: rule.min,
+    ...(rule.exclusiveMin ? { exclusiveMinimum: true } : {}),
+    maximum: rule.max,
+  };
+}

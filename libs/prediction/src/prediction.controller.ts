@@ -8,6 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApartmentQueryPipe } from './apartment-query.pipe.js';
+import { APARTMENT_RULES, ruleSchema } from './apartment.rules.js';
 import {
   BatchPredictionResponseDto,
   MAX_BATCH_ROWS,
@@ -29,9 +30,19 @@ export class PredictionController {
   @ApiOkResponse({ type: PredictionResponseDto })
   @ApiBadRequestResponse({ description: 'A parameter is missing, not a number or out of range; the body names it.' })
   @ApiServiceUnavailableResponse({ description: 'The model is not loaded yet.' })
-  @ApiQuery({ name: 'area', type: Number, description: 'Floor area in m², > 0 and ≤ 10000', example: 65 })
-  @ApiQuery({ name: 'bedrooms', type: Number, description: 'Bedrooms, integer 0–50 (0 = studio)', example: 3 })
-  @ApiQuery({ name: 'building_age', type: Number, description: 'Building age in years, integer 0–500', example: 10 })
+  @ApiQuery({ name: 'area', schema: ruleSchema(APARTMENT_RULES.area), description: 'Floor area in m²', example: 65 })
+  @ApiQuery({
+    name: 'bedrooms',
+    schema: ruleSchema(APARTMENT_RULES.bedrooms),
+    description: 'Bedrooms (0 = studio)',
+    example: 3,
+  })
+  @ApiQuery({
+    name: 'building_age',
+    schema: ruleSchema(APARTMENT_RULES.building_age),
+    description: 'Building age in years',
+    example: 10,
+  })
   @ApiQuery({
     name: 'city',
     required: false,

@@ -4,21 +4,26 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 
 export class CustomerIdParamDto {
-  @ApiProperty({ example: '42', description: "The customer's id (the customers service's id as a string)." })
+  @ApiProperty({
+    example: '42',
+    minLength: 1,
+    maxLength: 64,
+    description: "The customer's id (the customers service's id as a string).",
+  })
   @IsString()
   @Length(1, 64)
   id!: string;
 }
 
 export class RecommendationParamDto {
-  @ApiProperty({ example: '42' })
+  @ApiProperty({ example: '42', minLength: 1, maxLength: 64 })
   @IsString()
   @Length(1, 64)
   customerId!: string;
 }
 
 export class RecommendationQueryDto {
-  @ApiPropertyOptional({ default: 5, minimum: 1, maximum: 50 })
+  @ApiPropertyOptional({ type: 'integer', default: 5, minimum: 1, maximum: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ISO_DATE_TIME } from '@nurt/contracts';
 
 export const SALES_WINDOWS = ['total', 'minute', 'hour'] as const;
 
@@ -20,12 +21,23 @@ export class SalesQueryDto {
   @IsIn(SALES_WINDOWS)
   window: (typeof SALES_WINDOWS)[number] = 'total';
 
-  @ApiPropertyOptional({ example: '2026-11-24T12:00:00Z', description: 'Windows starting at or after this time.' })
+  @ApiPropertyOptional({
+    example: '2026-11-24T12:00:00Z',
+    format: 'date-time',
+    pattern: ISO_DATE_TIME.source,
+    description: 'Windows starting at or after this time (a date and time with its zone).',
+  })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @Matches(ISO_DATE_TIME, { message: 'since must be a date and time with its zone, e.g. 2026-11-24T12:00:00Z' })
   since?: string;
 
-  @ApiPropertyOptional({ default: 500, minimum: 1, maximum: 5000, description: 'At most this many store/type rows.' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    default: 500,
+    minimum: 1,
+    maximum: 5000,
+    description: 'At most this many store/type rows.',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -18,6 +18,7 @@ import { describeBrokers, projectionGroups, startProjections } from '@nurt/kafka
 import { describeStorage } from '@nurt/database';
 import { loadAdminEnv } from '@nurt/observability';
 import { HttpEnv } from './http.config.js';
+import { declareInputRules } from './openapi-input.js';
 import { composeServices, type Composition, type ServiceDefinition } from './service.js';
 import { createValidationPipe } from './validation.pipe.js';
 
@@ -192,7 +193,7 @@ export function setUpOpenApi(app: INestApplication, def: AppDefinition): void {
     // The operator endpoints that change state (AdminGuard) take NURT_ADMIN_TOKEN as a bearer token.
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'NURT_ADMIN_TOKEN' })
     .build();
-  const document = SwaggerModule.createDocument(app, config);
+  const document = declareInputRules(SwaggerModule.createDocument(app, config));
   const perRequest = def.openApiDocument?.(app);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
