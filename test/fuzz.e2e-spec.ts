@@ -264,7 +264,12 @@ describe('REST fuzzing from /docs-json', () => {
   it(`answers ${REQUESTS.toLocaleString('en')} generated requests over every operation: no 5xx, a 4xx for every invalid one`, async () => {
     const suffix = `-fuzz-${runId()}`;
     await positionGroupsAtEnd(await loadServices(SERVICES), suffix);
-    app = startBuiltApp('monolith', await freePort(), { KAFKA_GROUP_SUFFIX: suffix });
+    app = startBuiltApp('monolith', await freePort(), {
+      KAFKA_GROUP_SUFFIX: suffix,
+      // Its customer changes (seeded ids 1–3 updated and deleted at random) stay in its outbox: on
+      // the shared customers topic they would be tombstones for keys other suites' databases use.
+      CUSTOMERS_OUTBOX_RELAY: 'off',
+    });
     const base = app.url;
     await waitForHttp(`${base}/health/ready`, 200, 120_000);
     const doc = JSON.parse(await waitForHttp(`${base}/docs-json`)) as Parameters<typeof operationsOf>[0];
