@@ -114,17 +114,17 @@ describe('monolith start-up checks', () => {
 
 describe('Kafka health check', () => {
   it('is down, with the reason, when the broker is unreachable', async () => {
-    const { ConsumerGroups, ConsumerLag, KafkaHealth, loadKafkaEnv } = await import('@nurt/kafka');
+    const { ConsumerGroups, ConsumerLag, KafkaAdmin, KafkaHealth, loadKafkaEnv } = await import('@nurt/kafka');
     const { HealthRegistry } = await import('@nurt/observability');
     const { Registry } = await import('prom-client');
     const address = `127.0.0.1:${await freePort()}`;
     const kafka = new kafkajs.Kafka({ brokers: [address], connectionTimeout: 300, retry: { retries: 0 }, logLevel: 0 });
     const env = loadKafkaEnv({ KAFKA_BROKERS: address });
+    const admin = new KafkaAdmin(kafka, env);
     const health = new KafkaHealth(
-      kafka,
-      env,
+      admin,
       new HealthRegistry(),
-      new ConsumerGroups(new ConsumerLag(kafka, env, new Registry())),
+      new ConsumerGroups(new ConsumerLag(admin, env, new Registry())),
     );
     const result = await health.check();
     expect(result.status).toBe('down');

@@ -1,10 +1,9 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { METRICS_REGISTRY } from '@nurt/observability';
 import { Gauge, type Registry } from 'prom-client';
 import { brokerGroupId, type KafkaEnv } from './kafka.config.js';
-import { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
-import type { Admin, Kafka } from './kafkajs.js';
-import { connectAdmin } from './reachability.js';
+import { KafkaAdmin } from './kafka-admin.js';
+import { KAFKA_ENV } from './kafka.constants.js';
 
 /** How far one partition of a topic is behind for one consumer group. */
 export interface PartitionLag {
@@ -35,7 +34,7 @@ interface Watched {
  * Records of a partition written but not committed by a group. Before its first commit a group
  * reads from the log start (auto.offset.reset=earliest), so it lags by the records still there.
  */
-export function lagOf(committed: number | null, start: number, end: number): number {
+function lagOf(committed: number | null, start: number, end: number): number {
   return Math.max(0, end - (committed ?? start));
 }
 
@@ -49,20 +48,19 @@ const LABELS = ['consumergroup', 'topic', 'partition'] as const;
  * Exported under kafka_exporter's metric names, so its Grafana dashboards read nurt as they are.
  */
 @Injectable()
-export class ConsumerLag implements OnApplicationShutdown {
+export class ConsumerLag implements BeforeApplicationShutdown {
   private readonly log = new Logger('ConsumerLag');
   private readonly watched = new Map<string, Watched>();
   private readonly latest = new Map<string, GroupLag>();
   private readonly committedOffset: Gauge<(typeof LABELS)[number]>;
   private readonly lag: Gauge<(typeof LABELS)[number]>;
   private readonly endOffset: Gauge<'topic' | 'partition'>;
-  private admin: Admin | null = null;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
   private failing: string | null = null;
 
   constructor(
-    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    private readonly admin: KafkaAdmin,
     @Inject(KAFKA_ENV) private readonly env: KafkaEnv,
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
@@ -119,33 +117,32 @@ export class ConsumerLag implements OnApplicationShutdown {
     const at = new Date().toISOString();
     const groups = [...this.watched.entries()];
     try {
-      const admin = (this.admin ??= this.kafka.admin());
-      await connectAdmin(admin, this.env.KAFKA_BROKERS);
       const topics = [...new Set(groups.flatMap(([, w]) => w.topics))];
-      const ends = new Map(await Promise.all(topics.map(async (t) => [t, await admin.fetchTopicOffsets(t)] as const)));
-      const read = await Promise.all(
-        groups.map(async ([group, w]) => {
-          const committed = await admin.fetchOffsets({ groupId: w.brokerGroup, topics: [...w.topics] });
-          const partitions: PartitionLag[] = [];
-          for (const { topic, partitions: offsets } of committed) {
-            const byPartition = new Map(offsets.map((o) => [o.partition, Number(o.offset)]));
-            for (const p of ends.get(topic) ?? []) {
-              const end = Number(p.high);
-              const c = byPartition.get(p.partition) ?? -1;
-              const committed = c >= 0 ? c : null;
-              partitions.push({
-                topic,
-                partition: p.partition,
-                committed,
-                end,
-                lag: lagOf(committed, Number(p.low), end),
-              });
-            }
+      const [ends, offsets] = await this.admin.use(async (admin) => [
+        new Map(await Promise.all(topics.map(async (t) => [t, await admin.fetchTopicOffsets(t)] as const))),
+        await Promise.all(groups.map(([, w]) => admin.fetchOffsets({ groupId: w.brokerGroup, topics: [...w.topics] }))),
+      ]);
+      const read = groups.map(([group, w], i) => {
+        const committed = offsets[i] ?? [];
+        const partitions: PartitionLag[] = [];
+        for (const { topic, partitions: offsets } of committed) {
+          const byPartition = new Map(offsets.map((o) => [o.partition, Number(o.offset)]));
+          for (const p of ends.get(topic) ?? []) {
+            const end = Number(p.high);
+            const c = byPartition.get(p.partition) ?? -1;
+            const committed = c >= 0 ? c : null;
+            partitions.push({
+              topic,
+              partition: p.partition,
+              committed,
+              end,
+              lag: lagOf(committed, Number(p.low), end),
+            });
           }
-          partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-          return [group, w, partitions] as const;
-        }),
-      );
+        }
+        partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+        return [group, w, partitions] as const;
+      });
       // Every await is done: the gauges change in one synchronous step, so no scrape sees half of it.
       this.committedOffset.reset();
       this.lag.reset();
@@ -172,17 +169,13 @@ export class ConsumerLag implements OnApplicationShutdown {
       const message = err instanceof Error ? err.message : String(err);
       if (this.failing !== message) this.log.warn(`cannot read consumer lag: ${message}`);
       this.failing = message;
-      const admin = this.admin;
-      this.admin = null;
-      await admin?.disconnect().catch(() => undefined);
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the shared admin client closes (onApplicationShutdown): no read may be left using it. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
-    await this.admin?.disconnect();
-    this.admin = null;
   }
 }

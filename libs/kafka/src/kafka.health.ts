@@ -1,10 +1,7 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HealthRegistry, type HealthCheck, type HealthCheckResult } from '@nurt/observability';
 import { ConsumerGroups } from './consumer-groups.js';
-import type { Admin, Kafka } from './kafkajs.js';
-import type { KafkaEnv } from './kafka.config.js';
-import { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
-import { connectAdmin } from './reachability.js';
+import { KafkaAdmin } from './kafka-admin.js';
 import type { GroupState } from './projection.server.js';
 
 /**
@@ -15,13 +12,11 @@ const DOWN: ReadonlySet<GroupState> = new Set(['crashed', 'stopped']);
 
 /** Reports broker reachability (a metadata round trip) and the state of each consumer group in this process. */
 @Injectable()
-export class KafkaHealth implements HealthCheck, OnModuleInit, OnApplicationShutdown {
+export class KafkaHealth implements HealthCheck, OnModuleInit {
   readonly name = 'kafka';
-  private admin: Admin | null = null;
 
   constructor(
-    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
-    @Inject(KAFKA_ENV) private readonly env: KafkaEnv,
+    private readonly admin: KafkaAdmin,
     private readonly registry: HealthRegistry,
     private readonly groups: ConsumerGroups,
   ) {}
@@ -32,9 +27,7 @@ export class KafkaHealth implements HealthCheck, OnModuleInit, OnApplicationShut
 
   async check(): Promise<HealthCheckResult> {
     try {
-      const admin = (this.admin ??= this.kafka.admin());
-      await connectAdmin(admin, this.env.KAFKA_BROKERS);
-      const cluster = await admin.describeCluster();
+      const cluster = await this.admin.use((admin) => admin.describeCluster());
       const groups = Object.fromEntries(
         this.groups.names().map((name) => {
           // lag: records written and not yet committed by the group, all partitions (null: not read yet).
@@ -51,16 +44,7 @@ export class KafkaHealth implements HealthCheck, OnModuleInit, OnApplicationShut
         ...(this.groups.names().length > 0 ? { consumerGroups: groups } : {}),
       };
     } catch (err: unknown) {
-      // Drop the admin so the next check reconnects from scratch instead of reusing a broken socket.
-      const admin = this.admin;
-      this.admin = null;
-      await admin?.disconnect().catch(() => undefined);
       return { status: 'down', error: err instanceof Error ? err.message : String(err) };
     }
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.admin?.disconnect();
-    this.admin = null;
   }
 }

@@ -12,6 +12,7 @@ import { ConsumerLag } from './consumer-lag.js';
 import { ConsumerGroups } from './consumer-groups.js';
 import { ConsumerGroupsController } from './consumer-groups.controller.js';
 import { KafkaPanels } from './kafka.panels.js';
+import { KafkaAdmin } from './kafka-admin.js';
 
 export interface KafkaModuleOptions {
   /** Appended to KAFKA_CLIENT_ID, so broker logs tell the apps apart. */
@@ -23,7 +24,15 @@ export interface KafkaModuleOptions {
 }
 
 /** What the module provides to the whole app besides the env and the client. */
-const SERVICES = [KafkaProducer, TopicBootstrap, KafkaHealth, DeadLetterWriter, ConsumerLag, ConsumerGroups];
+const SERVICES = [
+  KafkaProducer,
+  KafkaAdmin,
+  TopicBootstrap,
+  KafkaHealth,
+  DeadLetterWriter,
+  ConsumerLag,
+  ConsumerGroups,
+];
 
 @Global()
 @Module({})

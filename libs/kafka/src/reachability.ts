@@ -1,5 +1,4 @@
 import { createConnection } from 'node:net';
-import type { Admin } from './kafkajs.js';
 
 /** Why no broker accepts a connection (`host:port CODE; …`), or null when one does. */
 export type BrokerProbe = (brokers: readonly string[]) => Promise<string | null>;
@@ -44,14 +43,4 @@ export async function whyUnreachable(brokers: readonly string[], timeoutMs = 100
 export async function ensureReachable(brokers: readonly string[], probe: BrokerProbe = whyUnreachable): Promise<void> {
   const why = await probe(brokers);
   if (why !== null) throw new BrokerUnreachableError(why);
-}
-
-/**
- * Connects an admin client, or fails at once with one plain message while no broker accepts a
- * connection: health checks, lag reads and the dashboard then neither wait out kafkajs' retries
- * nor log each of its attempts.
- */
-export async function connectAdmin(admin: Admin, brokers: readonly string[]): Promise<void> {
-  await ensureReachable(brokers);
-  await admin.connect();
 }
