@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DashboardPanels, type DashboardState, type Panel, type PanelSource } from '@nurt/observability';
 import { upstreams, type GatewayEnv } from './gateway.config.js';
 import { GATEWAY_ENV } from './gateway.tokens.js';
+import { fetchFailure } from './upstream.health.js';
 
 /** Well inside the dashboard's own per-source limit (3 s), so one slow service costs only its own panels. */
 const TIMEOUT_MS = 2000;
@@ -26,9 +27,7 @@ export class GatewayDashboard implements PanelSource {
           const problems = state.problems.length > 0 ? `: ${state.problems.join('; ')}` : '';
           return { service, url, panels: state.panels, status: `up${problems}` };
         } catch (err: unknown) {
-          const cause = (err as { cause?: { code?: string } }).cause?.code;
-          const message = err instanceof Error ? err.message : String(err);
-          return { service, url, panels: [], status: `unreachable (${cause ?? message})` };
+          return { service, url, panels: [], status: `unreachable: ${fetchFailure(err)}` };
         }
       }),
     );

@@ -32,10 +32,15 @@ export function upstreamCheck(upstream: Upstream): HealthCheck {
         const body = (await res.json().catch(() => ({}))) as { status?: string; checks?: unknown };
         return { status: res.ok && body.status === 'up' ? 'up' : 'down', url: upstream.url, checks: body.checks };
       } catch (err: unknown) {
-        const cause = (err as { cause?: { code?: string } }).cause?.code;
-        const message = err instanceof Error ? err.message : String(err);
-        return { status: 'down', url: upstream.url, error: cause ? `${message} (${cause})` : message };
+        return { status: 'down', url: upstream.url, error: fetchFailure(err) };
       }
     },
   };
+}
+
+/** Why a fetch to a service failed: undici's "fetch failed", with the cause's code (ECONNREFUSED, …). */
+export function fetchFailure(err: unknown): string {
+  const cause = (err as { cause?: { code?: string } }).cause?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  return cause ? `${message} (${cause})` : message;
 }
