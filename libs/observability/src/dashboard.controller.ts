@@ -32,8 +32,6 @@ const KEEPALIVE_MS = 15_000;
 @ApiTags('dashboard')
 @Controller()
 export class DashboardController {
-  private readonly files = new Map<string, Buffer>();
-
   constructor(private readonly dashboard: Dashboard) {}
 
   @Get()
@@ -76,10 +74,11 @@ export class DashboardController {
       'x-accel-buffering': 'no',
     });
     res.write('retry: 2000\n\n');
-    const unsubscribe = this.dashboard.subscribe((state) => {
-      res.write(`event: state\ndata: ${JSON.stringify(state)}\n\n`);
-    });
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+    const unsubscribe = this.dashboard.subscribe({
+      next: (state) => res.write(`event: state\ndata: ${JSON.stringify(state)}\n\n`),
+      end: () => res.end(),
+    });
     request.raw.on('close', () => {
       clearInterval(keepalive);
       unsubscribe();
@@ -87,11 +86,8 @@ export class DashboardController {
   }
 
   private async send(reply: FastifyReply, path: string, type: string): Promise<void> {
-    let body = this.files.get(path);
-    if (body === undefined) {
-      body = await readFile(path);
-      this.files.set(path, body);
-    }
+    // Read each time: small files, and an edited page is served as it is now (nest-cli's watchAssets).
+    const body = await readFile(path);
     await reply.header('content-type', type).header('cache-control', 'no-cache').send(body);
   }
 }

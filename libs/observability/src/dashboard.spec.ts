@@ -70,13 +70,22 @@ describe('Dashboard', () => {
   it('streams a state at once and then every interval, to each subscriber until it leaves', async () => {
     const dashboard = app.get(Dashboard);
     const seen: string[] = [];
-    const leave = dashboard.subscribe((s) => seen.push(s.at));
+    const leave = dashboard.subscribe({ next: (s) => seen.push(s.at), end: () => undefined });
     await new Promise((r) => setTimeout(r, 120));
     leave();
     const count = seen.length;
     expect(count).toBeGreaterThanOrEqual(2);
     await new Promise((r) => setTimeout(r, 60));
     expect(seen).toHaveLength(count);
+  });
+
+  it('ends every open stream before the HTTP server closes (an open one would hold the shutdown)', () => {
+    const dashboard = app.get(Dashboard);
+    let ended = 0;
+    dashboard.subscribe({ next: () => undefined, end: () => ended++ });
+    dashboard.subscribe({ next: () => undefined, end: () => ended++ });
+    dashboard.beforeApplicationShutdown();
+    expect(ended).toBe(2);
   });
 });
 

@@ -1,4 +1,4 @@
-import { Injectable, Logger, SetMetadata, type OnApplicationShutdown, type Type } from '@nestjs/common';
+import { Injectable, Logger, SetMetadata, type BeforeApplicationShutdown, type Type } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 
 /** A value in a table cell or a stat: shown as it is; null as a dash. */
@@ -113,7 +113,11 @@ export const DashboardPanels = (): ClassDecorator => SetMetadata(PANEL_SOURCE, t
 /** A source slower than this is reported as a problem, so one stuck query does not freeze the page. */
 const SOURCE_TIMEOUT_MS = 3000;
 
-type Listener = (state: DashboardState) => void;
+interface Listener {
+  readonly next: (state: DashboardState) => void;
+  /** The app is shutting down: end the stream (an open one would keep the HTTP server from closing). */
+  readonly end: () => void;
+}
 
 /**
  * The dashboard's data: every `@DashboardPanels()` provider of the app, read together. Live pages
@@ -121,7 +125,7 @@ type Listener = (state: DashboardState) => void;
  * none is.
  */
 @Injectable()
-export class Dashboard implements OnApplicationShutdown {
+export class Dashboard implements BeforeApplicationShutdown {
   private readonly log = new Logger('Dashboard');
   private sources: readonly { readonly name: string; readonly source: PanelSource }[] | null = null;
   private readonly listeners = new Set<Listener>();
@@ -157,16 +161,18 @@ export class Dashboard implements OnApplicationShutdown {
     };
   }
 
-  onApplicationShutdown(): void {
+  /** Before Nest closes the HTTP server, which waits for every open response to finish. */
+  beforeApplicationShutdown(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    for (const listener of this.listeners) listener.end();
     this.listeners.clear();
   }
 
   private async tick(only?: Listener): Promise<void> {
     try {
       const state = await this.state();
-      for (const listener of only ? [only] : this.listeners) if (this.listeners.has(listener)) listener(state);
+      for (const listener of only ? [only] : this.listeners) if (this.listeners.has(listener)) listener.next(state);
     } catch (err: unknown) {
       this.log.warn(`dashboard state failed: ${err instanceof Error ? err.message : String(err)}`);
     }
