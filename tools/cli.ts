@@ -3,7 +3,7 @@
 // line when it fails, naming the Kafka address it tried and where that came from.
 import { join, resolve } from 'node:path';
 import { loadDotEnv } from '@nurt/config';
-import { describeBrokers } from '@nurt/kafka';
+import { describeBrokers, isConnectionError } from '@nurt/kafka';
 
 export const repoRoot = resolve(import.meta.dirname, '..');
 
@@ -12,22 +12,10 @@ export function loadRepoEnv(): void {
   loadDotEnv(join(repoRoot, '.env'));
 }
 
-/** Errors of kafkajs, or of our Kafka client, that mean "no broker answered" (through causes too). */
-function unreachable(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
-    if (/^KafkaJS(Connection|BrokerNotFound|NumberOfRetriesExceeded)|^BrokerUnreachableError$/.test(e.name))
-      return true;
-    if (e.name.startsWith('Kafka') && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|Connection timeout/.test(e.message)) {
-      return true;
-    }
-  }
-  return false;
-}
-
 /** One line for a failure: what was tried, and why it failed; no stack trace. */
 export function failureLine(command: string, err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  if (unreachable(err)) return `${command}: cannot reach Kafka at ${describeBrokers()}: ${message}`;
+  if (isConnectionError(err)) return `${command}: cannot reach Kafka at ${describeBrokers()}: ${message}`;
   return `${command}: failed: ${message}`;
 }
 

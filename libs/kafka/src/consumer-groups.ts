@@ -59,11 +59,6 @@ export class ConsumerGroups {
     return [...this.servers.keys()];
   }
 
-  /** The topics the group reads. */
-  topicsOf(group: string): string[] {
-    return this.server(group).definition.contracts.map((c) => c.topic);
-  }
-
   /**
    * Takes the group's member in this process out of the group: the batch in hand finishes and is
    * committed, the member leaves, and its partitions go to the group's other members (if any).

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { KafkaEnv } from './kafka.config.js';
 import { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
 import type { Admin, Kafka } from './kafkajs.js';
-import { ensureReachable } from './reachability.js';
+import { ensureReachable, isConnectionError } from './reachability.js';
 
 /**
  * The process's one admin client, for what reads the cluster over and over (health, consumer lag,
@@ -24,9 +24,12 @@ export class KafkaAdmin implements OnApplicationShutdown {
     try {
       return await work(await connecting);
     } catch (err: unknown) {
-      // Only the client this call used: another call may have replaced it meanwhile.
-      if (this.connecting === connecting) this.connecting = null;
-      await connecting.then((admin) => admin.disconnect()).catch(() => undefined);
+      // A broker's answer (an unknown topic, a coordinator moving) leaves the client as it is; a
+      // lost connection drops it, only the one this call used (another may have replaced it).
+      if (isConnectionError(err) && this.connecting === connecting) {
+        this.connecting = null;
+        await connecting.then((admin) => admin.disconnect()).catch(() => undefined);
+      }
       throw err;
     }
   }

@@ -168,8 +168,7 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
   /** Leaves the group until `startGroup` (an operator's stop: `POST /admin/groups/:group/stop`). */
   async stopGroup(): Promise<void> {
     if (this.rebuilding || this.closing) throw new GroupChangeRefused(`${this.name} is being rebuilt or shut down`);
-    await this.stopConsumer();
-    this.setState('stopped-by-operator');
+    await this.stopConsumer('stopped-by-operator');
   }
 
   /** Joins the group again after `stopGroup`; a member already running is left as it is. */
@@ -214,10 +213,11 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
   }
 
   /** kafkajs lets the batch in hand finish (it stops early at the next record boundary it can), commits what was marked processed, and leaves the group. */
-  private async stopConsumer(): Promise<void> {
-    await this.consumer?.disconnect();
+  private async stopConsumer(ending: GroupState = 'stopped'): Promise<void> {
+    const consumer = this.consumer;
     this.consumer = null;
-    this.setState('stopped');
+    await consumer?.disconnect();
+    this.setState(ending);
   }
 
   on(): never {
@@ -260,7 +260,11 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
     consumer.on(events.CRASH, ({ payload }) => {
       this.setState(payload.restart ? 'restarting' : 'crashed', { error: payload.error.message });
     });
-    consumer.on(events.STOP, () => this.setState('stopped'));
+    // A consumer this server stopped on purpose ends in the state stopConsumer says, without a
+    // passing 'stopped' (which /health counts as down).
+    consumer.on(events.STOP, () => {
+      if (this.consumer === consumer) this.setState('stopped');
+    });
     this.consumer = consumer;
     this.setState('joining');
     await consumer.connect();

@@ -44,3 +44,18 @@ export async function ensureReachable(brokers: readonly string[], probe: BrokerP
   const why = await probe(brokers);
   if (why !== null) throw new BrokerUnreachableError(why);
 }
+
+/**
+ * Whether an error (or one of its causes) means no broker could be reached, as opposed to a
+ * broker's answer: kafkajs' connection errors, or BrokerUnreachableError.
+ */
+export function isConnectionError(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
+    if (/^KafkaJS(Connection|BrokerNotFound|NumberOfRetriesExceeded)|^BrokerUnreachableError$/.test(e.name))
+      return true;
+    if (e.name.startsWith('Kafka') && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|Connection timeout/.test(e.message)) {
+      return true;
+    }
+  }
+  return false;
+}

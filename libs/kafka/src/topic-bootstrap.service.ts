@@ -38,12 +38,13 @@ export class TopicBootstrap implements OnApplicationShutdown {
    * The start-up step (KafkaModule, during app.init()). With a broker answering, the topics are
    * made to match now and a failure fails the start. With none, the app starts without Kafka (its
    * /health says so, REST that needs no broker serves) and this keeps trying in the background;
-   * consumer groups join once the topics are declared (`ready`).
+   * consumer groups join once it answers and the topics are declared (`ready`). Where the app
+   * declares no topics (KAFKA_BOOTSTRAP_TOPICS=false), the groups still wait for the broker.
    */
-  async start(specs: readonly TopicSpec[]): Promise<void> {
-    if (!this.env.KAFKA_BOOTSTRAP_TOPICS || specs.length === 0) return this.done();
+  async start(declared: readonly TopicSpec[]): Promise<void> {
+    const specs = this.env.KAFKA_BOOTSTRAP_TOPICS ? declared : [];
     if ((await whyUnreachable(this.env.KAFKA_BROKERS)) === null) {
-      await this.ensure(specs);
+      if (specs.length > 0) await this.ensure(specs);
       return this.done();
     }
     this.logger.warn(
@@ -53,7 +54,7 @@ export class TopicBootstrap implements OnApplicationShutdown {
     this.retry(specs, null);
   }
 
-  /** Whether the topics are declared (or not this app's to declare): consumer groups can join. */
+  /** Whether the broker answered and the topics are declared (or not this app's to declare): consumer groups can join. */
   isReady(): boolean {
     return this.declared;
   }
@@ -79,7 +80,7 @@ export class TopicBootstrap implements OnApplicationShutdown {
       void (async () => {
         if ((await whyUnreachable(this.env.KAFKA_BROKERS)) !== null) return this.retry(specs, lastError);
         try {
-          await this.ensure(specs, 1);
+          if (specs.length > 0) await this.ensure(specs, 1);
           this.logger.log('Kafka answers: topics declared, consumer groups joining');
           this.done();
         } catch (err: unknown) {
