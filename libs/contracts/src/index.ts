@@ -15,6 +15,8 @@ export {
   flattenValidationErrors,
   inputProblem,
   ISO_DATE_TIME,
+  NON_BLANK_TEXT,
+  STORABLE_TEXT,
   parseFast,
   prefixErrors,
   validationErrorBody,

@@ -43,6 +43,16 @@ export function prefixErrors(errors: readonly FieldError[], prefix: string): Fie
 }
 
 /**
+ * Text as the API takes it everywhere (inputProblem): no NUL character, which PostgreSQL cannot
+ * store, and no lone surrogate, which is not Unicode. As an OpenAPI pattern, written without the
+ * `u` flag's help, so that a client's validator reads it the same with or without it.
+ */
+export const STORABLE_TEXT = '^(?:[^\\u0000\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*$';
+
+/** The same, for a field whose leading and trailing spaces are removed: at least one character that is not a space. */
+export const NON_BLANK_TEXT = `^(?=[\\s\\S]*\\S)${STORABLE_TEXT.slice(1)}`;
+
+/**
  * A date and time with its zone, e.g. 2026-11-30T12:00:00Z or …T12:00+01:00: what the query
  * filters (`since`) and the admin endpoints take, and what OpenAPI's `date-time` describes.
  */

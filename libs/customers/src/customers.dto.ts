@@ -1,32 +1,49 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { CUSTOMER_SEGMENTS, CustomerEvent, EXAMPLE_CUSTOMER, type CustomerSegment } from '@nurt/contracts';
+import {
+  CUSTOMER_SEGMENTS,
+  CustomerEvent,
+  EXAMPLE_CUSTOMER,
+  NON_BLANK_TEXT,
+  type CustomerSegment,
+} from '@nurt/contracts';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 
 const trim = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
 
-/** POST /customers and PUT /customers/:id: every field, nothing else. */
-
 /** A page cursor: the id after which the next page starts. */
 const CURSOR = /^[1-9][0-9]{0,15}$/;
+
+/** POST /customers and PUT /customers/:id: every field, nothing else. */
 @ApiSchema({ name: 'CustomerInput' })
 export class CustomerBodyDto {
-  @ApiProperty({ example: 'Anna', minLength: 1, maxLength: 200, description: 'Leading and trailing spaces removed.' })
+  @ApiProperty({
+    example: 'Anna',
+    minLength: 1,
+    maxLength: 200,
+    pattern: NON_BLANK_TEXT,
+    description: 'Leading and trailing spaces removed.',
+  })
   @trim()
   @IsString()
   @Length(1, 200)
   name!: string;
 
-  @ApiProperty({ example: 'anna@example.com', maxLength: 254, description: 'Unique; stored in lower case.' })
+  @ApiProperty({
+    example: 'anna@example.com',
+    format: 'email',
+    maxLength: 254,
+    description: 'Unique; stored in lower case.',
+  })
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
   @IsEmail({}, { message: 'email must be a valid email address' })
   @MaxLength(254)
   email!: string;
 
-  @ApiProperty({ example: 'Warsaw', minLength: 1, maxLength: 100 })
+  @ApiProperty({ example: 'Warsaw', minLength: 1, maxLength: 100, pattern: NON_BLANK_TEXT })
   @trim()
   @IsString()
   @Length(1, 100)
@@ -43,7 +60,12 @@ export class ListCustomersQueryDto {
   @IsIn(CUSTOMER_SEGMENTS)
   segment?: CustomerSegment;
 
-  @ApiPropertyOptional({ example: 'Warsaw', description: 'Exact city, case-insensitive.', maxLength: 100 })
+  @ApiPropertyOptional({
+    example: 'Warsaw',
+    description: 'Exact city, case-insensitive.',
+    minLength: 1,
+    maxLength: 100,
+  })
   @IsOptional()
   @IsString()
   @Length(1, 100)

@@ -6,7 +6,12 @@ import { ISO_DATE_TIME } from '@nurt/contracts';
 export const SALES_WINDOWS = ['total', 'minute', 'hour'] as const;
 
 export class SalesQueryDto {
-  @ApiPropertyOptional({ example: 'Warsaw', description: 'One store only; default all stores.' })
+  @ApiPropertyOptional({
+    example: 'Warsaw',
+    minLength: 1,
+    maxLength: 100,
+    description: 'One store only; default all stores.',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 100)

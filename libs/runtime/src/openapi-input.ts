@@ -1,13 +1,7 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { STORABLE_TEXT } from '@nurt/contracts';
 
 type Schema = Record<string, unknown>;
-
-/**
- * Text the API refuses everywhere (the contracts' inputProblem): a NUL character, which PostgreSQL
- * cannot store, or a lone surrogate, which is not Unicode. Written without the `u` flag's help, so
- * that a client's validator reads it the same with or without it.
- */
-export const STORABLE_TEXT = '^(?:[^\\u0000\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*$';
 
 /**
  * Declares in the OpenAPI document two rules every input of the API meets and the decorators do
