@@ -93,7 +93,8 @@ export class TransactionEvent {
   @ApiPropertyOptional({
     example: '2026-11-24T12:00:00.000Z',
     format: 'date-time',
-    description: 'ISO 8601 with its zone; defaults to the Kafka record timestamp (for REST input: when it arrived).',
+    description:
+      'ISO 8601, e.g. 2026-11-24T12:00:00.000Z; defaults to the Kafka record timestamp (for REST input: when it arrived).',
   })
   @IsOptional()
   @IsISO8601({ strict: true })

@@ -99,9 +99,10 @@ describe('RecentRequests', () => {
     expect(recent.summary(10_000, now + 60_000)).toEqual({ requests: 0, perSecond: 0, p50Ms: null, p99Ms: null });
   });
 
-  it('keeps the latest requests when the ring is full', () => {
+  it('keeps the latest requests when the ring is full, and rates them over the span it still holds', () => {
     const recent = new RecentRequests(10);
-    for (let i = 1; i <= 25; i++) recent.record(i, 1000 + i);
-    expect(recent.summary(1000, 1100)).toMatchObject({ requests: 10, p50Ms: 20, p99Ms: 25 });
+    for (let i = 1; i <= 25; i++) recent.record(i, 1000 + i * 100);
+    // The ten kept were answered from 2,600 to 3,500 ms: 10 in 0.9 s, not 10 in the 10 s asked for.
+    expect(recent.summary(10_000, 3500)).toEqual({ requests: 10, perSecond: 10 / 0.9, p50Ms: 20, p99Ms: 25 });
   });
 });

@@ -36,21 +36,28 @@ export class RecentRequests {
     this.size = Math.min(this.size + 1, this.capacity);
   }
 
-  /** The requests of the last `windowMs` (as many as the ring still holds). */
+  /**
+   * The requests of the last `windowMs`; above capacity / windowMs requests a second, of the
+   * shorter span the ring still holds (the rate is then over that span, not the whole window).
+   */
   summary(windowMs: number, now = Date.now()): RecentSummary {
     const since = now - windowMs;
     const latencies: number[] = [];
+    let from = since;
     for (let i = 1; i <= this.size; i++) {
       const k = (this.next - i + this.capacity) % this.capacity;
-      if ((this.at[k] ?? 0) < since) break;
+      const at = this.at[k] ?? 0;
+      if (at < since) break;
       latencies.push(this.ms[k] ?? 0);
+      if (i === this.capacity) from = at;
     }
+    const seconds = Math.max(now - from, 1) / 1000;
     const sorted = Float64Array.from(latencies).sort();
     const pick = (q: number): number | null =>
       sorted.length === 0 ? null : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? null);
     return {
       requests: sorted.length,
-      perSecond: sorted.length / (windowMs / 1000),
+      perSecond: sorted.length / seconds,
       p50Ms: pick(0.5),
       p99Ms: pick(0.99),
     };

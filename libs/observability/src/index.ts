@@ -1,14 +1,12 @@
 export { ADMIN_ENV, AdminGuard, loadAdminEnv, type AdminEnv } from './admin.guard.js';
 export {
   DashboardPanels,
-  type Cell,
   type DashboardState,
   type GroupMemberView,
   type GroupPartitionView,
   type Panel,
   type PanelSource,
   type PanelView,
-  type Stat,
   type TopicView,
 } from './dashboard.js';
 export {
@@ -18,6 +16,6 @@ export {
   type HealthReport,
   type HealthStatus,
 } from './health.registry.js';
-export { HttpMetrics, RecentRequests, type RecentSummary } from './http-metrics.js';
+export { HttpMetrics } from './http-metrics.js';
 export { createMetricsRegistry, METRICS_REGISTRY } from './metrics.js';
 export { ObservabilityModule, type ObservabilityOptions } from './observability.module.js';

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DashboardPanels, HttpMetrics, type Panel, type PanelSource, type RecentRequests } from '@nurt/observability';
+import { DashboardPanels, HttpMetrics, type Panel, type PanelSource } from '@nurt/observability';
+
+type RecentRequests = ReturnType<HttpMetrics['track']>;
 import { PriceModelRegistry } from './price-model.registry.js';
 
 /** The window the live numbers cover. */
