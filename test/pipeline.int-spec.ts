@@ -159,14 +159,15 @@ describe('pipeline: consumer groups build their views from one log (real broker,
     });
     const scenario = [
       // History a day apart, so only the last two are close enough in time to be an impossible trip.
-      ...[95, 110, 100, 90, 105, 100].map((a, i) =>
-        tx(`h${i}`, fraudster, 'Warsaw', 'purchase', a, at((i - 6) * 1440)),
+      ...[95, 110, 100, 90, 105, 100, 98, 104].map((a, i) =>
+        tx(`h${i}`, fraudster, 'Warsaw', 'purchase', a, at((i - 8) * 1440)),
       ),
       tx('big', fraudster, 'Warsaw', 'purchase', 5000, at(70)),
       tx('far', fraudster, 'Gdansk', 'withdrawal', 100, at(75)),
       tx('refund', fraudster, 'Rzeszow', 'refund', 300, at(300)),
       ...Array.from({ length: 7 }, (_, i) => tx(`burst${i}`, speedy, 'Lodz', 'purchase', 20, at(i / 6))),
     ];
+    // Keyed by store, as the topic is: Warsaw, Gdansk and Rzeszow may be read in any order.
     await producer.sendBatch(scenario.map((t) => ({ topic: Topics.Transactions, key: t.store, value: t })));
 
     const alertsOf = async (customerId: string): Promise<AlertsDto['alerts']> =>
@@ -175,18 +176,23 @@ describe('pipeline: consumer groups build their views from one log (real broker,
     await waitFor('the velocity alert', async () => (await alertsOf(speedy)).length >= 1);
     await sleep(1000);
 
+    // Judged in event time: the later of the two cities is the impossible one, whichever partition came first.
     const alerts = await alertsOf(fraudster);
-    // Warsaw and Gdansk are on different partitions: whichever of the two is applied second is flagged.
-    expect(alerts.map((a) => a.rule).sort()).toEqual(['amount-zscore', 'distant-cities', 'refund-without-purchase']);
+    expect(alerts.map((a) => [a.rule, a.transactionId]).sort()).toEqual([
+      ['amount-zscore', `${run}-big`],
+      ['distant-cities', `${run}-far`],
+      ['refund-without-purchase', `${run}-refund`],
+    ]);
     const trip = alerts.find((a) => a.rule === 'distant-cities');
-    expect([`${run}-big`, `${run}-far`]).toContain(trip?.transactionId);
-    expect([trip?.evidence.from, trip?.evidence.to].sort()).toEqual(['Gdansk', 'Warsaw']);
-    expect(trip?.evidence.minutes).toBe(5);
-    expect(alerts.find((a) => a.rule === 'refund-without-purchase')?.transactionId).toBe(`${run}-refund`);
-    const big = (await alertsOf(fraudster)).find((a) => a.rule === 'amount-zscore');
-    // Six Warsaw purchases before it, plus the Gdansk withdrawal if its partition was read first.
-    expect(big?.evidence).toMatchObject({ amount: 5000, history: expect.any(Number) as number });
-    expect(big?.evidence.history).toBeGreaterThanOrEqual(6);
+    expect(trip?.evidence).toMatchObject({
+      from: 'Warsaw',
+      to: 'Gdansk',
+      minutes: 5,
+      otherTransactionId: `${run}-big`,
+    });
+    const big = alerts.find((a) => a.rule === 'amount-zscore');
+    // The eight Warsaw purchases before it in event time; the later Gdansk withdrawal is not its history.
+    expect(big?.evidence).toMatchObject({ amount: 5000, usualAmount: 100, history: 8 });
     expect(big?.score).toBeGreaterThan(1);
     const velocityAlerts = await alertsOf(speedy);
     expect(velocityAlerts.map((a) => [a.rule, a.transactionId])).toEqual([['velocity', `${run}-burst5`]]);
@@ -199,12 +205,14 @@ describe('pipeline: consumer groups build their views from one log (real broker,
     const onTopic = (): { id: string; customerId: string }[] =>
       scenarioAlerts().map((r) => JSON.parse(r.value?.toString() ?? '{}') as { id: string; customerId: string });
     // At-least-once, as the topic's contract says: a consumer drops a repeat by its stable id (the
-    // tail's own group may also read a record again after a rebalance), so ids are compared as a set.
+    // tail's own group may also read a record again after a rebalance, and another suite's anti-fraud
+    // group running meanwhile judges this run's transactions too, to the same alerts with the same
+    // ids), so ids are compared as a set.
     await waitFor('the alerts on the fraud-alerts topic', () => new Set(onTopic().map((a) => a.id)).size >= 4);
     expect([...new Set(onTopic().map((a) => a.id))].sort()).toEqual(
       [
         `${run}-big:amount-zscore`,
-        `${trip?.transactionId}:distant-cities`,
+        `${run}-far:distant-cities`,
         `${run}-refund:refund-without-purchase`,
         `${run}-burst5:velocity`,
       ].sort(),

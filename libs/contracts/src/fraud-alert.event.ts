@@ -26,7 +26,7 @@ export class FraudAlertEvent {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    example: { amount: 9800, mean: 120.5, stddev: 40.1, history: 25 },
+    example: { amount: 9800, usualAmount: 120.5, timesUsual: 81.3, zScore: 30.1, history: 25 },
     description: 'The numbers the rule looked at.',
   })
   evidence!: Record<string, unknown>;

@@ -4,20 +4,40 @@ import { loadConfig, ToNumber, type Env } from '@nurt/config';
 
 /** The thresholds of the fraud rules; the defaults are what a risk analyst would start from. */
 export class FraudEnv {
-  /** Standard deviations above the customer's mean amount that raise an alert. */
+  /**
+   * How unusual an amount must be to raise an alert: robust z-score of its logarithm against the
+   * customer's earlier amounts of the same type (median and MAD of the log-amounts).
+   */
   @Expose()
   @ToNumber()
   @IsNumber()
   @Min(1)
   @Max(100)
-  FRAUD_ZSCORE_THRESHOLD = 4;
+  FRAUD_AMOUNT_THRESHOLD = 4;
 
-  /** Purchases/withdrawals a customer needs before their "usual" amount means anything. */
+  /** ... and how many times the customer's usual (median) amount it must also be. */
+  @Expose()
+  @ToNumber()
+  @IsNumber()
+  @Min(1)
+  @Max(1000)
+  FRAUD_AMOUNT_MIN_RATIO = 4;
+
+  /** Earlier amounts of the same type a customer needs before their "usual" amount means anything. */
   @Expose()
   @ToNumber()
   @IsInt()
-  @Min(2)
-  FRAUD_ZSCORE_MIN_HISTORY = 5;
+  @Min(3)
+  @Max(1000)
+  FRAUD_AMOUNT_MIN_HISTORY = 8;
+
+  /** The newest this many earlier amounts of the same type make the customer's usual amount. */
+  @Expose()
+  @ToNumber()
+  @IsInt()
+  @Min(3)
+  @Max(1000)
+  FRAUD_AMOUNT_HISTORY = 50;
 
   /** More than this many transactions of one customer within FRAUD_VELOCITY_WINDOW_S raise an alert. */
   @Expose()
@@ -54,6 +74,18 @@ export class FraudEnv {
   @Min(1)
   @Max(3650)
   FRAUD_REFUND_LOOKBACK_DAYS = 90;
+
+  /**
+   * How late a transaction may arrive and still be judged in event-time order with the others
+   * (seconds): each one is judged once it has been recorded this long, and once no partition that
+   * is still being read is less than this far past it in event time. Alerts wait this long.
+   */
+  @Expose()
+  @ToNumber()
+  @IsNumber()
+  @Min(0)
+  @Max(3600)
+  FRAUD_LATENESS_S = 3;
 }
 
 export function loadFraudEnv(env?: Env): FraudEnv {

@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { AlertsDto, AlertsQueryDto } from './fraud.dto.js';
+import { AlertsDto, AlertsQueryDto, PendingDto } from './fraud.dto.js';
 import { FraudService } from './fraud.service.js';
 
 @ApiTags('fraud')
@@ -18,6 +18,17 @@ export class FraudController {
         ...(query.customerId !== undefined ? { customerId: query.customerId } : {}),
         ...(query.since !== undefined ? { since: new Date(query.since) } : {}),
       }),
+    };
+  }
+
+  @Get('pending')
+  @ApiOkResponse({ type: PendingDto, description: 'What waits to be judged by the fraud rules.' })
+  async pending(): Promise<PendingDto> {
+    const p = await this.fraud.pending();
+    return {
+      transactions: p.transactions,
+      oldestOccurredAt: p.oldestOccurredAt?.toISOString() ?? null,
+      latenessSeconds: this.fraud.latenessSeconds,
     };
   }
 }

@@ -33,3 +33,23 @@ export class AlertsDto {
   @ApiProperty({ type: [FraudAlertEvent], description: 'Newest transaction first.' })
   alerts!: FraudAlertEvent[];
 }
+
+export class PendingDto {
+  @ApiProperty({ example: 12, description: 'Transactions recorded by the anti-fraud group and not yet judged.' })
+  transactions!: number;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '2026-11-24T12:00:00.000Z',
+    description: 'When the oldest of them occurred; null when none waits.',
+  })
+  oldestOccurredAt!: string | null;
+
+  @ApiProperty({
+    example: 3,
+    description:
+      'FRAUD_LATENESS_S: a transaction is judged once it has waited this long, and once no partition still being read is less than this far past it in event time.',
+  })
+  latenessSeconds!: number;
+}

@@ -1,131 +1,122 @@
-import type { FraudAlertEvent, Transaction, TransactionType } from '@nurt/contracts';
+import type { FraudAlertEvent, FraudRule } from '@nurt/contracts';
 import type { FraudEnv } from './fraud.config.js';
 import {
-  amountZScore,
   distantCities,
+  eventOrder,
   isSpending,
   refundWithoutPurchase,
   travelWindowMs,
+  unusualAmount,
   velocity,
-  withAmount,
-  type AmountStats,
-  type PastEvent,
+  type KnownEvent,
   type RuleHit,
 } from './fraud.rules.js';
 
 export const DAY_MS = 86_400_000;
 
-export type CustomerTransaction = Transaction & { customerId: string };
-
-/** A transaction of the customer already recorded, as the rules look at it. */
-export interface KnownEvent extends PastEvent {
-  readonly type: TransactionType;
-  readonly amount: number;
+/** A recorded transaction of a customer, waiting to be judged. */
+export interface CustomerEvent extends KnownEvent {
+  readonly customerId: string;
 }
 
-/** What the rules need to know of one customer before a batch, loaded in a few statements for the whole batch. */
+/** An alert already raised, as the once-per-incident rules look at it. */
+export interface PriorAlert {
+  readonly transactionId: string;
+  readonly rule: FraudRule;
+  readonly at: number;
+}
+
+/** What the rules know of one customer around the transactions being judged. */
 export interface CustomerHistory {
-  /** Running statistics of the customer's purchases and withdrawals. */
-  stats: AmountStats | undefined;
-  /** The customer's recorded transactions around the batch's times (see `historyWindow`). */
+  /** The customer's recorded transactions from `lookBackMs` before the first judged one up to the last, judged or not. */
   readonly events: KnownEvent[];
-  /** When the transactions that raised the customer's recent velocity alerts occurred. */
-  readonly velocityAlerts: number[];
+  /** The velocity and distant-cities alerts already raised in that stretch. */
+  readonly alerts: PriorAlert[];
 }
 
-/** The stretch of event time around a batch whose recorded transactions the rules look at. */
-export function historyWindow(txs: readonly Transaction[], env: FraudEnv): { from: Date; to: Date } {
-  const times = txs.map((t) => Date.parse(t.occurredAt));
-  const travel = travelWindowMs(env);
-  const before = Math.max(travel, env.FRAUD_VELOCITY_WINDOW_S * 1000);
-  return { from: new Date(Math.min(...times) - before), to: new Date(Math.max(...times) + travel) };
+export type Alert = Omit<FraudAlertEvent, 'detectedAt'>;
+
+/** How far back in event time any rule looks from the transaction it judges. */
+export function lookBackMs(env: FraudEnv): number {
+  return Math.max(env.FRAUD_REFUND_LOOKBACK_DAYS * DAY_MS, travelWindowMs(env), env.FRAUD_VELOCITY_WINDOW_S * 1000);
 }
 
-/** What a batch changes besides recording its transactions: each customer's new statistics, the alerts. */
-export interface BatchVerdict {
-  readonly stats: ReadonlyMap<string, AmountStats>;
-  readonly alerts: readonly Omit<FraudAlertEvent, 'detectedAt'>[];
+/** The index of the first event not before `tx` in event order (events sorted by it). */
+function positionOf(events: readonly KnownEvent[], tx: KnownEvent): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (eventOrder(events[mid], tx) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
- * Runs the rules over a batch, in memory and in batch order, exactly as if each transaction had
- * been applied on its own after the ones before it: each sees the customer's history as recorded
- * so far, the batch's earlier transactions included. `refundsMatched` holds the refunds for which
- * the database already has a matching earlier purchase.
+ * Judges transactions in event time. Each one is judged against what its customer did BEFORE it
+ * (by occurredAt, ties by id), whatever order the partitions delivered them in: the rules only look
+ * back, and `ready` holds only transactions whose earlier history has arrived (see
+ * FraudRepository.judgeReady). So two instances, a replay and a rebuild all reach the same alerts,
+ * with the same ids. `ready` must be in event order; `histories` must hold every customer's
+ * recorded transactions over the look-back (those in `ready` included) and is updated with the
+ * alerts raised here.
  */
-export function evaluateBatch(
-  txs: readonly CustomerTransaction[],
-  histories: Map<string, CustomerHistory>,
-  refundsMatched: ReadonlySet<string>,
+export function judge(
+  ready: readonly CustomerEvent[],
+  histories: ReadonlyMap<string, CustomerHistory>,
   env: FraudEnv,
-): BatchVerdict {
+): Alert[] {
+  for (const h of histories.values()) h.events.sort(eventOrder);
+  const velocityWindow = env.FRAUD_VELOCITY_WINDOW_S * 1000;
   const travel = travelWindowMs(env);
   const lookback = env.FRAUD_REFUND_LOOKBACK_DAYS * DAY_MS;
-  const stats = new Map<string, AmountStats>();
-  const alerts: Omit<FraudAlertEvent, 'detectedAt'>[] = [];
+  const alerts: Alert[] = [];
 
-  for (const tx of txs) {
-    const history = histories.get(tx.customerId) ?? { stats: undefined, events: [], velocityAlerts: [] };
-    histories.set(tx.customerId, history);
-    const at = Date.parse(tx.occurredAt);
-    const before = history.stats;
-    const event: KnownEvent = {
-      transactionId: tx.id,
-      occurredAt: new Date(at),
-      store: tx.store,
-      type: tx.type,
-      amount: tx.amount,
-    };
-    if (!history.events.some((e) => e.transactionId === tx.id)) history.events.push(event);
+  for (const tx of ready) {
+    const history = histories.get(tx.customerId) ?? { events: [], alerts: [] };
+    const events = history.events;
+    const end = positionOf(events, tx);
 
-    const windowStart = at - env.FRAUD_VELOCITY_WINDOW_S * 1000;
-    const count = history.events.filter(
-      (e) => e.occurredAt.getTime() > windowStart && e.occurredAt.getTime() <= at,
-    ).length;
-    const nearby = history.events.filter(
-      (e) => e.transactionId !== tx.id && Math.abs(e.occurredAt.getTime() - at) <= travel,
-    );
-    // A purchase already in the database before the batch was looked for there (refundsMatched);
-    // one earlier in this batch is among the history by now.
-    const matched =
-      tx.type === 'refund' &&
-      (refundsMatched.has(tx.id) ||
-        history.events.some(
-          (e) =>
-            e.type === 'purchase' &&
-            e.store === tx.store &&
-            e.amount >= tx.amount &&
-            e.occurredAt.getTime() >= at - lookback &&
-            e.occurredAt.getTime() <= at,
-        ));
+    let count = 1;
+    const nearby: KnownEvent[] = [];
+    const usual: number[] = [];
+    const purchases: KnownEvent[] = [];
+    for (let i = end - 1; i >= 0; i--) {
+      const e = events[i];
+      if (e.transactionId === tx.transactionId) continue;
+      const age = tx.at - e.at;
+      if (age > lookback) break;
+      if (age < velocityWindow) count++;
+      if (age <= travel) nearby.push(e);
+      if (e.type === tx.type && isSpending(e.type) && usual.length < env.FRAUD_AMOUNT_HISTORY) usual.push(e.amount);
+      if (e.type === 'purchase') purchases.push(e);
+    }
+    usual.reverse();
+    const alertedWithin = (rule: FraudRule, windowMs: number): boolean =>
+      history.alerts.some(
+        (a) => a.rule === rule && a.transactionId !== tx.transactionId && a.at <= tx.at && tx.at - a.at < windowMs,
+      );
 
     const found = [
-      amountZScore(tx, before, env),
-      velocity(
-        count,
-        history.velocityAlerts.some((t) => t > windowStart),
-        env,
-      ),
-      distantCities(tx, nearby, env),
-      refundWithoutPurchase(tx, matched, env),
+      unusualAmount(tx, usual, env),
+      velocity(count, alertedWithin('velocity', velocityWindow), env),
+      distantCities(tx, nearby, alertedWithin('distant-cities', travel), env),
+      refundWithoutPurchase(tx, purchases, env),
     ].filter((h): h is RuleHit => h !== null);
 
-    if (isSpending(tx)) {
-      history.stats = withAmount(before, tx.amount);
-      stats.set(tx.customerId, history.stats);
-    }
     for (const hit of found) {
-      if (hit.rule === 'velocity') history.velocityAlerts.push(at);
+      history.alerts.push({ transactionId: tx.transactionId, rule: hit.rule, at: tx.at });
       alerts.push({
-        id: `${tx.id}:${hit.rule}`,
+        id: `${tx.transactionId}:${hit.rule}`,
         customerId: tx.customerId,
-        transactionId: tx.id,
+        transactionId: tx.transactionId,
         rule: hit.rule,
         score: hit.score,
         evidence: hit.evidence,
-        occurredAt: tx.occurredAt,
+        occurredAt: new Date(tx.at).toISOString(),
       });
     }
   }
-  return { stats, alerts };
+  return alerts;
 }

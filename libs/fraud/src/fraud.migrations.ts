@@ -42,5 +42,24 @@ CREATE TABLE alerts (
 CREATE INDEX alerts_by_customer ON alerts (customer_id, occurred_at DESC);
 CREATE INDEX alerts_unpublished ON alerts (detected_at) WHERE published_at IS NULL;`,
     },
+    {
+      version: 2,
+      name: 'judged in event time: pending transactions, partition progress; amounts from the history',
+      sql: `DROP TABLE amount_stats;
+ALTER TABLE customer_events
+  ADD COLUMN recorded_at timestamptz NOT NULL DEFAULT now(),
+  ADD COLUMN judged boolean NOT NULL DEFAULT false;
+-- Version 1 judged every transaction as it was applied.
+UPDATE customer_events SET judged = true;
+CREATE INDEX customer_events_pending ON customer_events (occurred_at, transaction_id) WHERE NOT judged;
+-- How far each partition of the topic has been read, in event time: a partition still being read
+-- (behind its end) holds back the judging of what is later than it.
+CREATE TABLE stream_progress (
+  partition integer PRIMARY KEY,
+  stream_time timestamptz NOT NULL,
+  behind boolean NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);`,
+    },
   ],
 };

@@ -1,18 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Topics, type FraudAlertEvent, type FraudRule, type Transaction } from '@nurt/contracts';
-import { applyOnce, DATABASE, inLockOrder, type Database, type DeliveredEvent, type Queryable } from '@nurt/database';
+import { Topics, type FraudAlertEvent, type FraudRule, type Transaction, type TransactionType } from '@nurt/contracts';
+import { claimNew, DATABASE, type Database, type DeliveredEvent, type Queryable } from '@nurt/database';
 import type { OutboxSource, ProduceRecord } from '@nurt/kafka';
-import {
-  DAY_MS,
-  historyWindow,
-  type BatchVerdict,
-  type CustomerHistory,
-  type CustomerTransaction,
-  type KnownEvent,
-} from './fraud.evaluation.js';
+import { DAY_MS, judge, lookBackMs, type Alert, type CustomerEvent, type CustomerHistory } from './fraud.evaluation.js';
 import type { FraudEnv } from './fraud.config.js';
-import { FRAUD_ENV } from './fraud.constants.js';
+import { travelWindowMs } from './fraud.rules.js';
 import { FRAUD_SCHEMA } from './fraud.migrations.js';
+import { FRAUD_ENV } from './fraud.constants.js';
 
 interface AlertRow {
   id: string;
@@ -23,6 +17,15 @@ interface AlertRow {
   evidence: Record<string, unknown> | string;
   occurred_at: Date | string;
   detected_at: Date | string;
+}
+
+interface EventRow {
+  customer_id: string;
+  transaction_id: string;
+  occurred_at: Date | string;
+  store: string;
+  type: TransactionType;
+  amount: string;
 }
 
 const toEvent = (r: AlertRow): FraudAlertEvent => ({
@@ -36,15 +39,46 @@ const toEvent = (r: AlertRow): FraudAlertEvent => ({
   detectedAt: new Date(r.detected_at).toISOString(),
 });
 
-const hasCustomer = (tx: Transaction): tx is CustomerTransaction => tx.customerId !== undefined;
+const toCustomerEvent = (r: EventRow): CustomerEvent => ({
+  customerId: r.customer_id,
+  transactionId: r.transaction_id,
+  at: new Date(r.occurred_at).getTime(),
+  store: r.store,
+  type: r.type,
+  amount: Number(r.amount),
+});
 
-/** Two anti-fraud transactions on one customer (two partitions, two instances) take turns; others do not wait. */
-const CUSTOMER_LOCK_SPACE = 0x66_72_64; // "frd"
+const hasCustomer = (tx: Transaction): tx is Transaction & { customerId: string } => tx.customerId !== undefined;
+
+/** One judge at a time across instances sharing a PostgreSQL: each transaction is judged once, in event order. */
+const JUDGE_LOCK = 0x66_72_64_6a; // "frdj"
+/**
+ * A partition whose progress was not updated for this long no longer holds the judging back: its
+ * reader is gone (a crash, a rebalance, an operator's stop) or only dead letters came since.
+ */
+const PROGRESS_STALE_S = 30;
 
 export interface AlertFilter {
   readonly customerId?: string;
   readonly since?: Date;
   readonly limit: number;
+}
+
+/** One partition's batch, as the anti-fraud group records it. */
+export interface RecordedBatch {
+  readonly partition: number;
+  readonly highWatermark: string;
+  readonly records: readonly DeliveredEvent<Transaction>[];
+}
+
+export interface Judged {
+  readonly judged: number;
+  readonly raised: number;
+}
+
+export interface Pending {
+  readonly transactions: number;
+  readonly oldestOccurredAt: Date | null;
 }
 
 @Injectable()
@@ -55,164 +89,143 @@ export class FraudRepository implements OutboxSource {
   ) {}
 
   /**
-   * Applies a batch once, in one database transaction: claims every id (one statement), loads what
-   * the rules need to know of the batch's customers (a few statements for all of them), lets
-   * `evaluate` run the rules in memory, and writes its verdict (one statement per table). A
-   * transaction without a customer is claimed like any other and scored by nothing. Returns the
-   * number of alerts raised.
+   * Records a batch once, in one database transaction: claims every id (one statement), stores the
+   * new transactions that have a customer as waiting to be judged (one statement), and moves the
+   * partition's progress in event time. Judging is `judgeReady`'s, once their history is complete.
+   * Returns how many transactions were recorded.
    */
-  async apply(
-    transactions: readonly DeliveredEvent<Transaction>[],
-    evaluate: (
-      txs: readonly CustomerTransaction[],
-      histories: Map<string, CustomerHistory>,
-      refundsMatched: ReadonlySet<string>,
-    ) => BatchVerdict,
-  ): Promise<number> {
-    let raised = 0;
-    await applyOnce(
-      this.db,
-      FRAUD_SCHEMA,
-      transactions,
-      (t) => t.value.id,
-      async (q, fresh) => {
-        const txs = fresh.map((t) => t.value).filter(hasCustomer);
-        if (txs.length === 0) return;
-        const customers = [...new Set(txs.map((t) => t.customerId))].sort();
-        await this.lockCustomers(q, customers);
-        const verdict = evaluate(txs, await this.histories(q, customers, txs), await this.refundsMatched(q, txs));
-        await this.save(q, txs, verdict);
-        raised = verdict.alerts.length;
-      },
-    );
-    return raised;
+  async record(batch: RecordedBatch): Promise<number> {
+    const last = batch.records[batch.records.length - 1];
+    if (!last) return 0;
+    return this.db.transaction(async (q) => {
+      const fresh = await claimNew(q, FRAUD_SCHEMA, batch.records, (t) => t.value.id);
+      const e = fresh.map((t) => t.value).filter(hasCustomer);
+      if (e.length > 0) {
+        await q.query(
+          `INSERT INTO fraud.customer_events (transaction_id, customer_id, occurred_at, store, type, amount)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::numeric[])
+           ON CONFLICT (transaction_id) DO NOTHING`,
+          [
+            e.map((t) => t.id),
+            e.map((t) => t.customerId),
+            e.map((t) => t.occurredAt),
+            e.map((t) => t.store),
+            e.map((t) => t.type),
+            e.map((t) => String(t.amount)),
+          ],
+        );
+      }
+      // Every record moves the partition's event time, a repeat or one without a customer too.
+      const streamTime = Math.max(...batch.records.map((r) => Date.parse(r.value.occurredAt)));
+      const behind = BigInt(last.offset) + 1n < BigInt(batch.highWatermark);
+      await q.query(
+        `INSERT INTO fraud.stream_progress AS p (partition, stream_time, behind, updated_at) VALUES ($1, $2, $3, now())
+         ON CONFLICT (partition) DO UPDATE SET stream_time = GREATEST(p.stream_time, EXCLUDED.stream_time),
+           behind = EXCLUDED.behind, updated_at = now()`,
+        [batch.partition, new Date(streamTime).toISOString(), behind],
+      );
+      return e.length;
+    });
   }
 
   /**
-   * Serialises batches that touch the same customer (two partitions, or two instances, on one
-   * PostgreSQL); sorted, so two batches never wait on each other in a cycle. PGlite belongs to one
-   * process and runs one transaction at a time, so there nothing can interleave.
+   * Judges, in event-time order, up to `limit` recorded transactions whose history is complete:
+   * recorded at least FRAUD_LATENESS_S ago (a transaction from another partition that is a little
+   * earlier has had time to arrive), and not later than FRAUD_LATENESS_S before the event time
+   * reached by any partition still being read (one partition read ahead of another, as in a replay,
+   * waits for it). Stores the alerts with the verdict, in one transaction.
    */
-  private async lockCustomers(q: Queryable, customers: readonly string[]): Promise<void> {
-    if (this.db.kind === 'pglite') return;
-    await q.query(`SELECT pg_advisory_xact_lock($1, hashtext(c)) FROM unnest($2::text[]) AS c`, [
-      CUSTOMER_LOCK_SPACE,
-      customers,
-    ]);
+  async judgeReady(limit: number): Promise<Judged> {
+    return this.db.transaction(async (q) => {
+      if (this.db.kind !== 'pglite') await q.query('SELECT pg_advisory_xact_lock($1)', [JUDGE_LOCK]);
+      const lateness = this.env.FRAUD_LATENESS_S;
+      const rows = await q.query<EventRow>(
+        `WITH held AS (SELECT min(stream_time) AS t FROM fraud.stream_progress
+                       WHERE behind AND updated_at > now() - make_interval(secs => $3))
+         SELECT e.customer_id, e.transaction_id, e.occurred_at, e.store, e.type, e.amount
+         FROM fraud.customer_events e, held
+         WHERE NOT e.judged AND e.recorded_at <= now() - make_interval(secs => $1)
+           AND (held.t IS NULL OR e.occurred_at <= held.t - make_interval(secs => $1))
+         ORDER BY e.occurred_at, e.transaction_id COLLATE "C" LIMIT $2`,
+        [lateness, limit, PROGRESS_STALE_S],
+      );
+      if (rows.length === 0) return { judged: 0, raised: 0 };
+      const ready = rows.map(toCustomerEvent);
+      const alerts = judge(ready, await this.histories(q, ready), this.env);
+      await this.saveAlerts(q, alerts);
+      await q.query('UPDATE fraud.customer_events SET judged = true WHERE transaction_id = ANY($1::text[])', [
+        ready.map((e) => e.transactionId),
+      ]);
+      return { judged: ready.length, raised: alerts.length };
+    });
   }
 
-  private async histories(
-    q: Queryable,
-    customers: readonly string[],
-    txs: readonly Transaction[],
-  ): Promise<Map<string, CustomerHistory>> {
-    const { from, to } = historyWindow(txs, this.env);
-    const [stats, events, velocity] = [
-      await q.query<{ customer_id: string; n: string; mean: number; m2: number }>(
-        'SELECT customer_id, n, mean, m2 FROM fraud.amount_stats WHERE customer_id = ANY($1::text[])',
-        [customers],
-      ),
-      await q.query<{
-        customer_id: string;
-        transaction_id: string;
-        occurred_at: Date | string;
-        store: string;
-        type: KnownEvent['type'];
-        amount: string;
-      }>(
-        `SELECT customer_id, transaction_id, occurred_at, store, type, amount FROM fraud.customer_events
-         WHERE customer_id = ANY($1::text[]) AND occurred_at BETWEEN $2 AND $3`,
-        [customers, from.toISOString(), to.toISOString()],
-      ),
-      await q.query<{ customer_id: string; occurred_at: Date | string }>(
-        `SELECT customer_id, occurred_at FROM fraud.alerts
-         WHERE rule = 'velocity' AND customer_id = ANY($1::text[]) AND occurred_at >= $2`,
-        [customers, from.toISOString()],
-      ),
-    ];
-    const histories = new Map<string, CustomerHistory>(
-      customers.map((c) => [c, { stats: undefined, events: [], velocityAlerts: [] }]),
+  /** Every recorded transaction of the customers over the look-back of the judged ones, and their once-per-incident alerts. */
+  private async histories(q: Queryable, ready: readonly CustomerEvent[]): Promise<Map<string, CustomerHistory>> {
+    const customers = [...new Set(ready.map((e) => e.customerId))];
+    const first = ready[0]?.at ?? 0;
+    const lastAt = ready[ready.length - 1]?.at ?? 0;
+    const to = new Date(lastAt).toISOString();
+    const events = await q.query<EventRow>(
+      `SELECT customer_id, transaction_id, occurred_at, store, type, amount FROM fraud.customer_events
+       WHERE customer_id = ANY($1::text[]) AND occurred_at BETWEEN $2 AND $3`,
+      [customers, new Date(first - lookBackMs(this.env)).toISOString(), to],
     );
+    const alertsFrom = first - Math.max(travelWindowMs(this.env), this.env.FRAUD_VELOCITY_WINDOW_S * 1000);
+    const alerts = await q.query<{
+      customer_id: string;
+      transaction_id: string;
+      rule: FraudRule;
+      occurred_at: Date | string;
+    }>(
+      `SELECT customer_id, transaction_id, rule, occurred_at FROM fraud.alerts
+       WHERE customer_id = ANY($1::text[]) AND rule IN ('velocity', 'distant-cities') AND occurred_at BETWEEN $2 AND $3`,
+      [customers, new Date(alertsFrom).toISOString(), to],
+    );
+    const histories = new Map<string, CustomerHistory>(customers.map((c) => [c, { events: [], alerts: [] }]));
     const of = (c: string): CustomerHistory => histories.get(c) as CustomerHistory;
-    for (const r of stats) of(r.customer_id).stats = { n: Number(r.n), mean: Number(r.mean), m2: Number(r.m2) };
-    for (const r of events) {
-      of(r.customer_id).events.push({
+    for (const r of events) of(r.customer_id).events.push(toCustomerEvent(r));
+    for (const r of alerts) {
+      of(r.customer_id).alerts.push({
         transactionId: r.transaction_id,
-        occurredAt: new Date(r.occurred_at),
-        store: r.store,
-        type: r.type,
-        amount: Number(r.amount),
+        rule: r.rule,
+        at: new Date(r.occurred_at).getTime(),
       });
     }
-    for (const r of velocity) of(r.customer_id).velocityAlerts.push(new Date(r.occurred_at).getTime());
     return histories;
   }
 
-  /** The batch's refunds for which a purchase of at least their amount, same customer and store, is already recorded. */
-  private async refundsMatched(q: Queryable, txs: readonly CustomerTransaction[]): Promise<Set<string>> {
-    const refunds = txs.filter((t) => t.type === 'refund');
-    if (refunds.length === 0) return new Set();
-    const rows = await q.query<{ id: string }>(
-      `SELECT r.id FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::timestamptz[]) AS r(id, customer_id, store, amount, at)
-       WHERE EXISTS (SELECT 1 FROM fraud.customer_events e
-                     WHERE e.customer_id = r.customer_id AND e.store = r.store AND e.type = 'purchase'
-                       AND e.amount >= r.amount AND e.occurred_at BETWEEN r.at - make_interval(days => $6) AND r.at)`,
+  private async saveAlerts(q: Queryable, a: readonly Alert[]): Promise<void> {
+    if (a.length === 0) return;
+    await q.query(
+      `INSERT INTO fraud.alerts (id, customer_id, transaction_id, rule, score, evidence, occurred_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::jsonb[], $7::timestamptz[])
+       ON CONFLICT (id) DO NOTHING`,
       [
-        refunds.map((t) => t.id),
-        refunds.map((t) => t.customerId),
-        refunds.map((t) => t.store),
-        refunds.map((t) => String(t.amount)),
-        refunds.map((t) => t.occurredAt),
-        this.env.FRAUD_REFUND_LOOKBACK_DAYS,
+        a.map((x) => x.id),
+        a.map((x) => x.customerId),
+        a.map((x) => x.transactionId),
+        a.map((x) => x.rule),
+        a.map((x) => x.score),
+        a.map((x) => JSON.stringify(x.evidence)),
+        a.map((x) => x.occurredAt),
       ],
     );
-    return new Set(rows.map((r) => r.id));
   }
 
-  private async save(q: Queryable, e: readonly CustomerTransaction[], verdict: BatchVerdict): Promise<void> {
-    await q.query(
-      `INSERT INTO fraud.customer_events (transaction_id, customer_id, occurred_at, store, type, amount)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::numeric[])
-       ON CONFLICT (transaction_id) DO NOTHING`,
-      [
-        e.map((t) => t.id),
-        e.map((t) => t.customerId),
-        e.map((t) => t.occurredAt),
-        e.map((t) => t.store),
-        e.map((t) => t.type),
-        e.map((t) => String(t.amount)),
-      ],
+  /** The transactions recorded but not judged yet, and the event time of the oldest. */
+  async pending(): Promise<Pending> {
+    const [row] = await this.db.query<{ n: string; oldest: Date | string | null }>(
+      'SELECT count(*) AS n, min(occurred_at) AS oldest FROM fraud.customer_events WHERE NOT judged',
     );
-    const stats = inLockOrder(verdict.stats, ([customer]) => customer);
-    if (stats.length > 0) {
-      await q.query(
-        `INSERT INTO fraud.amount_stats (customer_id, n, mean, m2)
-         SELECT * FROM unnest($1::text[], $2::bigint[], $3::float8[], $4::float8[])
-         ON CONFLICT (customer_id) DO UPDATE SET n = EXCLUDED.n, mean = EXCLUDED.mean, m2 = EXCLUDED.m2`,
-        [stats.map(([c]) => c), stats.map(([, s]) => s.n), stats.map(([, s]) => s.mean), stats.map(([, s]) => s.m2)],
-      );
-    }
-    const a = verdict.alerts;
-    if (a.length > 0) {
-      await q.query(
-        `INSERT INTO fraud.alerts (id, customer_id, transaction_id, rule, score, evidence, occurred_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::jsonb[], $7::timestamptz[])
-         ON CONFLICT (id) DO NOTHING`,
-        [
-          a.map((x) => x.id),
-          a.map((x) => x.customerId),
-          a.map((x) => x.transactionId),
-          a.map((x) => x.rule),
-          a.map((x) => x.score),
-          a.map((x) => JSON.stringify(x.evidence)),
-          a.map((x) => x.occurredAt),
-        ],
-      );
-    }
+    return {
+      transactions: Number(row?.n ?? 0),
+      oldestOccurredAt: row?.oldest ? new Date(row.oldest) : null,
+    };
   }
 
   /**
-   * Empties the history, the statistics and the claims, for a rebuild from the log. Alerts already
+   * Empties the history, the partitions' progress and the claims, for a rebuild from the log. Alerts already
    * published stay: they left the system, and the same alert raised again has the same id and is
    * not stored or published twice. Alerts not yet published go, and are raised again if the rules
    * still say so.
@@ -221,7 +234,7 @@ export class FraudRepository implements OutboxSource {
     const s = FRAUD_SCHEMA;
     await this.db.transaction((q) =>
       q.exec(
-        `TRUNCATE ${s}.amount_stats, ${s}.customer_events, ${s}.applied_events;
+        `TRUNCATE ${s}.customer_events, ${s}.stream_progress, ${s}.applied_events;
          DELETE FROM ${s}.alerts WHERE published_at IS NULL;`,
       ),
     );
@@ -229,7 +242,7 @@ export class FraudRepository implements OutboxSource {
 
   /** How long a customer's transactions matter to the rules: the longest look back, plus a day. */
   historyKeptForMs(): number {
-    return Math.max(this.env.FRAUD_REFUND_LOOKBACK_DAYS * DAY_MS, this.env.FRAUD_VELOCITY_WINDOW_S * 1000) + DAY_MS;
+    return lookBackMs(this.env) + DAY_MS;
   }
 
   async alerts(filter: AlertFilter): Promise<FraudAlertEvent[]> {

@@ -1,4 +1,4 @@
-import { storeLocation, type FraudRule, type Transaction } from '@nurt/contracts';
+import { storeLocation, type FraudRule, type TransactionType } from '@nurt/contracts';
 import type { FraudEnv } from './fraud.config.js';
 
 export interface RuleHit {
@@ -7,57 +7,81 @@ export interface RuleHit {
   readonly evidence: Record<string, unknown>;
 }
 
-export interface AmountStats {
-  readonly n: number;
-  readonly mean: number;
-  /** Sum of squared deviations from the mean (Welford). */
-  readonly m2: number;
-}
-
-export interface PastEvent {
+/** A customer's transaction as the rules see it; `at` is its event time (occurredAt) in ms. */
+export interface KnownEvent {
   readonly transactionId: string;
-  readonly occurredAt: Date;
+  readonly at: number;
   readonly store: string;
+  readonly type: TransactionType;
+  readonly amount: number;
 }
 
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** Purchases and withdrawals spend money; a refund is not "spending" and has a rule of its own. */
-export const isSpending = (tx: Transaction): boolean => tx.type !== 'refund';
-
-export function withAmount(stats: AmountStats | undefined, amount: number): AmountStats {
-  const n = (stats?.n ?? 0) + 1;
-  const mean = stats?.mean ?? 0;
-  const delta = amount - mean;
-  const nextMean = mean + delta / n;
-  return { n, mean: nextMean, m2: (stats?.m2 ?? 0) + delta * (amount - nextMean) };
+/** Event-time order, ties by id: the one order every instance and every replay agrees on. */
+export function eventOrder(a: KnownEvent, b: KnownEvent): number {
+  return a.at - b.at || (a.transactionId < b.transactionId ? -1 : a.transactionId > b.transactionId ? 1 : 0);
 }
 
-/** An amount far above what this customer usually spends, against their history before it. */
-export function amountZScore(tx: Transaction, stats: AmountStats | undefined, env: FraudEnv): RuleHit | null {
-  if (!isSpending(tx) || !stats || stats.n < env.FRAUD_ZSCORE_MIN_HISTORY) return null;
-  const stddev = Math.sqrt(stats.m2 / (stats.n - 1));
-  // A customer who always spends the same would make any change infinitely unusual; 10% of the mean is the floor.
-  const spread = Math.max(stddev, stats.mean * 0.1, 1);
-  const z = (tx.amount - stats.mean) / spread;
-  if (z < env.FRAUD_ZSCORE_THRESHOLD) return null;
+/** Purchases and withdrawals spend money; a refund is not "spending" and has a rule of its own. */
+export const isSpending = (type: TransactionType): boolean => type !== 'refund';
+
+function median(sorted: readonly number[]): number {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** 1.4826 × MAD estimates the standard deviation of normally distributed values, without being pulled by outliers. */
+const MAD_TO_SIGMA = 1.4826;
+/** A customer who always spends the same still varies by ~10% in log terms; no spread is taken as smaller. */
+const MIN_LOG_SPREAD = 0.1;
+
+/**
+ * An amount far above what this customer usually spends on this type of transaction. Money is
+ * right-skewed (many small baskets, a few large ones), so amounts are compared on a log scale, and
+ * against the median and the median absolute deviation of the customer's earlier amounts, which
+ * one earlier outlier does not move. It needs `FRAUD_AMOUNT_MIN_HISTORY` earlier amounts, and the
+ * amount must also be `FRAUD_AMOUNT_MIN_RATIO` times the usual one: a customer with very steady
+ * amounts doubling their basket is unusual, not fraud.
+ *
+ * `usual` are the customer's earlier amounts of the same type, in event order (the newest
+ * `FRAUD_AMOUNT_HISTORY` are used).
+ */
+export function unusualAmount(tx: KnownEvent, usual: readonly number[], env: FraudEnv): RuleHit | null {
+  if (!isSpending(tx.type) || usual.length < env.FRAUD_AMOUNT_MIN_HISTORY) return null;
+  const logs = usual
+    .slice(-env.FRAUD_AMOUNT_HISTORY)
+    .map((a) => Math.log(Math.max(a, 0.01)))
+    .sort((a, b) => a - b);
+  const centre = median(logs);
+  const mad = median(logs.map((l) => Math.abs(l - centre)).sort((a, b) => a - b));
+  const spread = Math.max(MAD_TO_SIGMA * mad, MIN_LOG_SPREAD);
+  const z = (Math.log(Math.max(tx.amount, 0.01)) - centre) / spread;
+  const usualAmount = Math.exp(centre);
+  const ratio = tx.amount / usualAmount;
+  if (z < env.FRAUD_AMOUNT_THRESHOLD || ratio < env.FRAUD_AMOUNT_MIN_RATIO) return null;
   return {
     rule: 'amount-zscore',
-    score: round(z / env.FRAUD_ZSCORE_THRESHOLD),
+    score: round(z / env.FRAUD_AMOUNT_THRESHOLD),
     evidence: {
       amount: tx.amount,
-      mean: round(stats.mean),
-      stddev: round(stddev),
+      type: tx.type,
+      usualAmount: round(usualAmount),
+      timesUsual: round(ratio, 1),
+      logSpread: round(spread, 3),
       zScore: round(z),
-      history: stats.n,
-      threshold: env.FRAUD_ZSCORE_THRESHOLD,
+      history: Math.min(usual.length, env.FRAUD_AMOUNT_HISTORY),
+      threshold: env.FRAUD_AMOUNT_THRESHOLD,
     },
   };
 }
 
-/** Too many transactions of one customer in the window ending at this one (this one included). */
-export function velocity(count: number, alreadyAlerted: boolean, env: FraudEnv): RuleHit | null {
-  if (count <= env.FRAUD_VELOCITY_MAX || alreadyAlerted) return null;
+/**
+ * Too many transactions of one customer in the window ending at this one (`count`, this one
+ * included). One alert per burst: none while an earlier transaction in the window raised one.
+ */
+export function velocity(count: number, alertedInWindow: boolean, env: FraudEnv): RuleHit | null {
+  if (count <= env.FRAUD_VELOCITY_MAX || alertedInWindow) return null;
   return {
     rule: 'velocity',
     score: round(count / env.FRAUD_VELOCITY_MAX),
@@ -73,24 +97,33 @@ export function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lo
   return 2 * 6371 * Math.asin(Math.sqrt(h));
 }
 
-/** How long a trip between two stores at the maximum speed takes: the window to look for one in. */
+/** How long a trip between two stores at the maximum speed takes: the window to look back in. */
 export function travelWindowMs(env: FraudEnv): number {
   return (3000 / env.FRAUD_TRAVEL_MAX_KMH) * 3_600_000;
 }
 
-/** The same customer in two distant cities closer in time than anyone could travel between them. */
-export function distantCities(tx: Transaction, nearby: readonly PastEvent[], env: FraudEnv): RuleHit | null {
+/**
+ * The same customer in two distant cities closer in time than anyone could travel between them.
+ * Always the later transaction of the pair is flagged (so the verdict does not depend on which one
+ * was read first), against the earlier ones in `earlier`; one alert per trip: none while an
+ * earlier transaction within the travel window raised one.
+ */
+export function distantCities(
+  tx: KnownEvent,
+  earlier: readonly KnownEvent[],
+  alertedInWindow: boolean,
+  env: FraudEnv,
+): RuleHit | null {
   const here = storeLocation(tx.store);
-  if (!here) return null;
-  const at = Date.parse(tx.occurredAt);
+  if (!here || alertedInWindow) return null;
   let worst: RuleHit | null = null;
-  for (const other of nearby) {
+  for (const other of earlier) {
     const there = storeLocation(other.store);
     if (!there || there.store === here.store) continue;
     const km = distanceKm(here, there);
     if (km < env.FRAUD_TRAVEL_MIN_KM) continue;
     // Below a minute the clocks of two terminals are not to be trusted; treat it as one minute.
-    const hours = Math.max(Math.abs(at - other.occurredAt.getTime()), 60_000) / 3_600_000;
+    const hours = Math.max(tx.at - other.at, 60_000) / 3_600_000;
     const speed = km / hours;
     if (speed <= env.FRAUD_TRAVEL_MAX_KMH) continue;
     const score = round(speed / env.FRAUD_TRAVEL_MAX_KMH);
@@ -103,7 +136,7 @@ export function distantCities(tx: Transaction, nearby: readonly PastEvent[], env
           to: here.store,
           otherTransactionId: other.transactionId,
           distanceKm: round(km, 0),
-          minutes: round(Math.abs(at - other.occurredAt.getTime()) / 60_000, 1),
+          minutes: round((tx.at - other.at) / 60_000, 1),
           impliedKmh: round(speed, 0),
           maxKmh: env.FRAUD_TRAVEL_MAX_KMH,
         },
@@ -113,9 +146,14 @@ export function distantCities(tx: Transaction, nearby: readonly PastEvent[], env
   return worst;
 }
 
-/** A refund with no purchase of at least its amount by the same customer at the same store before it. */
-export function refundWithoutPurchase(tx: Transaction, hasMatchingPurchase: boolean, env: FraudEnv): RuleHit | null {
-  if (tx.type !== 'refund' || hasMatchingPurchase) return null;
+/**
+ * A refund with no purchase of at least its amount by the same customer at the same store within
+ * the look-back before it. `purchases` are the customer's earlier purchases.
+ */
+export function refundWithoutPurchase(tx: KnownEvent, purchases: readonly KnownEvent[], env: FraudEnv): RuleHit | null {
+  if (tx.type !== 'refund') return null;
+  const from = tx.at - env.FRAUD_REFUND_LOOKBACK_DAYS * 86_400_000;
+  if (purchases.some((p) => p.store === tx.store && p.amount >= tx.amount && p.at >= from)) return null;
   return {
     rule: 'refund-without-purchase',
     score: 1,

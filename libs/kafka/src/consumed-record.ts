@@ -26,4 +26,9 @@ export interface RecordBatch<T> {
   readonly topic: string;
   readonly partition: number;
   readonly records: readonly ConsumedRecord<T>[];
+  /**
+   * The partition's high watermark when the batch was fetched (the offset the next record written
+   * will get): a batch whose last offset + 1 is below it was read while the partition held more.
+   */
+  readonly highWatermark: string;
 }

@@ -1,4 +1,5 @@
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { DrainLoop } from '@nurt/database';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { KafkaProducer, ProduceRecord } from './kafka-producer.service.js';
 
@@ -30,24 +31,18 @@ export interface OutboxRelayOptions {
 }
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
-/** How long shutdown waits for a run in progress; what it does not finish stays in the outbox. */
-const SHUTDOWN_WAIT_MS = 5000;
 
 /**
  * The one outbox loop: a change is committed to a table together with the state it describes, then
- * this publishes it and marks it. It runs right after each commit (`kick`) and on a timer, which
- * retries what a failed send left behind and picks up whatever a crashed process committed but
- * never sent, without waiting for the next change. Delivery is at-least-once: a crash between send
+ * this publishes it and marks it, in a DrainLoop: right after each commit (`kick`) and on a timer,
+ * which retries what a failed send left behind and picks up whatever a crashed process committed
+ * but never sent, without waiting for the next change. Delivery is at-least-once: a crash between send
  * and mark sends again, so records carry a stable id or key their consumers de-duplicate by.
  * A feature provides one per outbox table (a factory provider); Nest starts and stops it.
  */
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: Logger;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private active = false;
-  private failing = false;
+  private readonly loop: DrainLoop;
   private lastPrune = Date.now();
   private readonly published: Counter;
   private readonly failures: Counter;
@@ -76,6 +71,15 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         this.set(await source.pendingCount());
       },
     });
+    this.loop = new DrainLoop({
+      name: `outbox ${options.name}`,
+      intervalMs: options.intervalMs,
+      step: () => this.publishPage(),
+      failed: () => this.failures.inc(),
+      idle: () => this.prune(),
+      failingLine: `cannot publish (kept in the outbox, retrying every ${options.intervalMs} ms)`,
+      recoveredLine: 'publishing again',
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -83,65 +87,31 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.logger.warn(`${this.options.off}: records stay in the outbox until a relay runs`);
       return;
     }
-    this.active = true;
-    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
-    this.timer.unref();
-    this.kick();
+    this.loop.start();
   }
 
   /** Asks for a run now; a run already in progress is followed by one more, so nothing committed is left behind. */
   kick(): void {
-    if (!this.active) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.runUntilIdle().finally(() => {
-      this.running = null;
-    });
+    this.loop.kick();
   }
 
   /** Stops the timer and waits (a while) for the run in progress, before the producer and the database close. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.active = false;
-    clearInterval(this.timer);
-    if (!this.running) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.running, new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS)))]);
-    clearTimeout(timer);
+    await this.loop.stop();
   }
 
-  private async runUntilIdle(): Promise<void> {
-    do {
-      this.again = false;
-      await this.drain();
-    } while (this.again && this.active);
+  /** One page of the outbox out; true when a full page went (there may be more). */
+  private async publishPage(): Promise<boolean> {
+    const sent = await this.source.publishPending(this.options.batch, async (records) => {
+      await this.producer.sendBatch(records);
+    });
+    if (sent !== null) this.published.inc(sent);
+    return sent !== null && sent >= this.options.batch;
   }
 
-  private async drain(): Promise<void> {
-    try {
-      for (;;) {
-        const sent = await this.source.publishPending(this.options.batch, async (records) => {
-          await this.producer.sendBatch(records);
-        });
-        if (sent !== null) this.published.inc(sent);
-        if (sent === null || sent < this.options.batch || !this.active) break;
-      }
-      if (this.failing) this.logger.log('publishing again');
-      this.failing = false;
-      if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
-        this.lastPrune = Date.now();
-        await this.source.prunePublished?.();
-      }
-    } catch (err: unknown) {
-      this.failures.inc();
-      // One line when publishing starts failing, not one per retry.
-      if (!this.failing) {
-        this.logger.warn(
-          `cannot publish (kept in the outbox, retrying every ${this.options.intervalMs} ms): ${err instanceof Error ? err.message : String(err)}`,
-        );
-      }
-      this.failing = true;
-    }
+  private async prune(): Promise<void> {
+    if (Date.now() - this.lastPrune <= PRUNE_EVERY_MS) return;
+    this.lastPrune = Date.now();
+    await this.source.prunePublished?.();
   }
 }

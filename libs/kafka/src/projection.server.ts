@@ -309,7 +309,9 @@ export class ProjectionServer extends Server implements CustomTransportStrategy 
       apply: async (records) => {
         const end = this.metrics.applySeconds.startTimer(labels);
         try {
-          await this.withHeartbeats(heartbeat, () => this.handle({ group: this.name, topic, partition, records }));
+          await this.withHeartbeats(heartbeat, () =>
+            this.handle({ group: this.name, topic, partition, records, highWatermark: batch.highWatermark }),
+          );
           this.metrics.records.inc({ ...labels, outcome: 'applied' }, records.length);
         } finally {
           end();
