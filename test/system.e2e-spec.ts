@@ -21,6 +21,7 @@ const API_PATHS = [
   '/dashboard/events',
   '/dashboard/state',
   '/fraud/alerts',
+  '/fraud/pending',
   '/health',
   '/health/live',
   '/health/ready',

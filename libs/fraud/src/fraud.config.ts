@@ -13,7 +13,7 @@ export class FraudEnv {
   @IsNumber()
   @Min(1)
   @Max(100)
-  FRAUD_AMOUNT_THRESHOLD = 4;
+  FRAUD_AMOUNT_THRESHOLD = 4.5;
 
   /** ... and how many times the customer's usual (median) amount it must also be. */
   @Expose()
@@ -21,7 +21,7 @@ export class FraudEnv {
   @IsNumber()
   @Min(1)
   @Max(1000)
-  FRAUD_AMOUNT_MIN_RATIO = 4;
+  FRAUD_AMOUNT_MIN_RATIO = 5;
 
   /** Earlier amounts of the same type a customer needs before their "usual" amount means anything. */
   @Expose()
@@ -29,7 +29,7 @@ export class FraudEnv {
   @IsInt()
   @Min(3)
   @Max(1000)
-  FRAUD_AMOUNT_MIN_HISTORY = 8;
+  FRAUD_AMOUNT_MIN_HISTORY = 6;
 
   /** The newest this many earlier amounts of the same type make the customer's usual amount. */
   @Expose()

@@ -5,6 +5,7 @@ import {
   distanceKm,
   distantCities,
   eventOrder,
+  qn,
   refundWithoutPurchase,
   unusualAmount,
   velocity,
@@ -46,7 +47,21 @@ function permutations<T>(items: readonly T[]): T[][] {
 }
 
 describe('fraud rules', () => {
-  describe('unusual amount (log-amounts, median and MAD)', () => {
+  describe('unusual amount (log-amounts, median and Qn)', () => {
+    it('estimates the spread with Qn: close to the standard deviation, and not moved by a few wild values', () => {
+      // A deterministic, nearly normal sample with sd ≈ 2: the logistic approximation of the normal
+      // quantile function at 200 evenly spaced probabilities.
+      const inverse = (p: number): number => Math.sqrt(Math.PI / 8) * Math.log(p / (1 - p));
+      const sample = Array.from({ length: 200 }, (_, i) => 2 * inverse((i + 0.5) / 200));
+      const sd = Math.sqrt(sample.reduce((s, v) => s + v ** 2, 0) / sample.length);
+      expect(qn(sample) / sd).toBeGreaterThan(0.85);
+      expect(qn(sample) / sd).toBeLessThan(1.15);
+      const spoiled = [...sample.slice(0, 180), ...Array.from({ length: 20 }, () => 1000)];
+      expect(qn(spoiled) / qn(sample)).toBeLessThan(1.3);
+      expect(qn([5])).toBe(0);
+      expect(qn([5, 5, 5, 5])).toBe(0);
+    });
+
     const usual = [95, 110, 100, 90, 105, 100, 120, 85, 98, 102];
 
     it('flags an amount far above the usual, with its evidence', () => {
@@ -66,10 +81,10 @@ describe('fraud rules', () => {
 
     it('wants enough history, and a large ratio as well as a large z-score', () => {
       expect(unusualAmount(ev({ amount: 5000 }), usual.slice(0, env.FRAUD_AMOUNT_MIN_HISTORY - 1), env)).toBeNull();
-      // Very steady amounts make 2.5× a huge z-score, but not 4× the usual amount.
+      // Very steady amounts: 4.5× the usual is a large z-score, but not 5× the usual amount.
       const steady = Array.from({ length: 12 }, () => 100);
-      expect(unusualAmount(ev({ amount: 250 }), steady, env)).toBeNull();
-      expect(unusualAmount(ev({ amount: 450 }), steady, env)?.evidence).toMatchObject({ timesUsual: 4.5 });
+      expect(unusualAmount(ev({ amount: 450 }), steady, env)).toBeNull();
+      expect(unusualAmount(ev({ amount: 600 }), steady, env)?.evidence).toMatchObject({ timesUsual: 6 });
     });
 
     it('judges refunds by their own rule, not by amount', () => {

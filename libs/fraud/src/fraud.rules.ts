@@ -31,18 +31,46 @@ function median(sorted: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-/** 1.4826 × MAD estimates the standard deviation of normally distributed values, without being pulled by outliers. */
-const MAD_TO_SIGMA = 1.4826;
-/** A customer who always spends the same still varies by ~10% in log terms; no spread is taken as smaller. */
-const MIN_LOG_SPREAD = 0.1;
+/** Qn's small-sample corrections for n = 2..9 (Croux & Rousseeuw 1992). */
+const QN_SMALL = [0.399, 0.994, 0.512, 0.844, 0.611, 0.857, 0.669, 0.872];
+
+/**
+ * Rousseeuw and Croux's Qn: a robust estimate of the standard deviation from the first quartile of
+ * the pairwise distances. Like the MAD it ignores up to half the values being wild (an earlier
+ * fraud in the history), but it is about twice as efficient (82% against 37% for normal data), so
+ * a short history gives a steadier spread and fewer ordinary amounts look extreme.
+ */
+export function qn(values: readonly number[]): number {
+  const n = values.length;
+  if (n < 2) return 0;
+  const distances: number[] = [];
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) distances.push(Math.abs((values[i] ?? 0) - (values[j] ?? 0)));
+  distances.sort((a, b) => a - b);
+  const h = Math.floor(n / 2) + 1;
+  const k = (h * (h - 1)) / 2;
+  const correction = n <= 9 ? (QN_SMALL[n - 2] ?? 1) : n % 2 === 1 ? n / (n + 1.4) : n / (n + 3.8);
+  return 2.2219 * correction * (distances[k - 1] ?? 0);
+}
+
+/**
+ * What a shopper's log-amounts are assumed to spread by before their own history says otherwise
+ * (baskets within a factor e^0.5 ≈ 1.65 of the median, one standard deviation either way), and as
+ * how many amounts that assumption weighs. A few earlier amounts that happen to be alike (or cash
+ * in round notes) then do not make an ordinary larger one look extreme; a long history speaks for
+ * itself.
+ */
+const PRIOR_LOG_SPREAD = 0.5;
+const PRIOR_WEIGHT = 5;
 
 /**
  * An amount far above what this customer usually spends on this type of transaction. Money is
- * right-skewed (many small baskets, a few large ones), so amounts are compared on a log scale, and
- * against the median and the median absolute deviation of the customer's earlier amounts, which
- * one earlier outlier does not move. It needs `FRAUD_AMOUNT_MIN_HISTORY` earlier amounts, and the
- * amount must also be `FRAUD_AMOUNT_MIN_RATIO` times the usual one: a customer with very steady
- * amounts doubling their basket is unusual, not fraud.
+ * right-skewed (many small baskets, a few large ones), so amounts are compared on a log scale,
+ * against the median and a robust spread (Qn, drawn towards a typical shopper's while the history
+ * is short) of the customer's earlier amounts, which an earlier outlier does not move. It needs
+ * `FRAUD_AMOUNT_MIN_HISTORY` earlier amounts, and the amount must also be `FRAUD_AMOUNT_MIN_RATIO`
+ * times the usual one: a customer with very steady amounts doubling their basket is unusual, not
+ * fraud.
  *
  * `usual` are the customer's earlier amounts of the same type, in event order (the newest
  * `FRAUD_AMOUNT_HISTORY` are used).
@@ -54,8 +82,10 @@ export function unusualAmount(tx: KnownEvent, usual: readonly number[], env: Fra
     .map((a) => Math.log(Math.max(a, 0.01)))
     .sort((a, b) => a - b);
   const centre = median(logs);
-  const mad = median(logs.map((l) => Math.abs(l - centre)).sort((a, b) => a - b));
-  const spread = Math.max(MAD_TO_SIGMA * mad, MIN_LOG_SPREAD);
+  const own = qn(logs);
+  const spread = Math.sqrt(
+    (logs.length * own ** 2 + PRIOR_WEIGHT * PRIOR_LOG_SPREAD ** 2) / (logs.length + PRIOR_WEIGHT),
+  );
   const z = (Math.log(Math.max(tx.amount, 0.01)) - centre) / spread;
   const usualAmount = Math.exp(centre);
   const ratio = tx.amount / usualAmount;
