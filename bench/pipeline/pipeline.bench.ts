@@ -7,7 +7,8 @@
  *     at which the log itself can be read on this machine.
  *  2. End to end, the built monolith (all three groups, anti-fraud, reporting, recommendation):
  *     `count` lecture-shaped transactions written to `transactions` (nurt's producer), timed from
- *     the first write until every group has committed the end of the topic; once on embedded
+ *     the first write until every group has committed the end of the topic (and anti-fraud has
+ *     judged everything it recorded, which waits FRAUD_LATENESS_S); once on embedded
  *     storage (PGlite in a folder, the `npm start` default) and once on PostgreSQL.
  *  3. The reporting service alone in split mode, as 1, 2 and 3 instances sharing one PostgreSQL.
  * Every run is checked: each group applied each transaction exactly once.
@@ -172,6 +173,16 @@ async function batchesOf(servers: readonly Server[], groups: readonly string[]):
   });
 }
 
+/**
+ * Nothing waits to be judged by the fraud rules in this app (true where it runs no fraud service):
+ * anti-fraud commits a batch once recorded, and judges in event-time order after FRAUD_LATENESS_S.
+ */
+async function fraudJudged(server: Server): Promise<boolean> {
+  const res = await fetch(`${server.url}/fraud/pending`);
+  if (res.status === 404) return true;
+  return ((await res.json()) as { transactions: number }).transactions === 0;
+}
+
 /** Starts the apps, writes the traffic, times until every group is at the end, then checks the views. */
 async function measure(
   label: string,
@@ -206,11 +217,11 @@ async function measure(
     const started = performance.now();
     const produceTps = await produce(producer, txs);
     await waitFor(
-      'every group to commit the end of the topic',
+      'every group to commit the end of the topic, and anti-fraud to judge what it recorded',
       async () =>
         (await Promise.all(groups.map((g) => groupLag(`${g}${options.suffix}`, Topics.Transactions)))).every(
           (lag) => lag === 0,
-        ),
+        ) && (await Promise.all(servers.map(fraudJudged))).every(Boolean),
       900_000,
     );
     const seconds = (performance.now() - started) / 1000;
