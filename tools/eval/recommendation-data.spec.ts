@@ -1,5 +1,6 @@
 import { STORES, type Transaction } from '@nurt/contracts';
 import {
+  byTaste,
   distanceKm,
   generateShoppingData,
   hitRate,
@@ -151,6 +152,16 @@ describe('generateShoppingData', () => {
     };
     expect(mean('seaside', 'Gdansk')).toBeGreaterThan(2 * mean('south', 'Gdansk'));
     expect(mean('south', 'Katowice')).toBeGreaterThan(2 * mean('seaside', 'Katowice'));
+  });
+
+  it('ranks a shopper’s unvisited stores by taste', () => {
+    const [shopper] = generateShoppingData(options).shoppers;
+    if (!shopper) throw new Error('no shopper');
+    const ranking = byTaste(shopper, new Set([shopper.customer.city]));
+    expect(ranking).toHaveLength(STORES.length - 1);
+    expect(ranking).not.toContain(shopper.customer.city);
+    const tastes = ranking.map((s) => shopper.taste[s] ?? 0);
+    expect(tastes).toEqual([...tastes].sort((a, b) => b - a));
   });
 
   it('measures distances between stores', () => {

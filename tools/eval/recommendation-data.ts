@@ -230,6 +230,18 @@ export function mostPopularUnvisited(ranking: readonly string[], visited: Readon
   return ranking.filter((s) => !visited.has(s)).slice(0, k);
 }
 
+/**
+ * What no recommender can know: the unvisited stores by the shopper's own generated taste, best
+ * first. Its hit rate is a ceiling for the data, not a target (the held-out store is drawn from
+ * that taste, so even this misses often).
+ */
+export function byTaste(shopper: Shopper, visited: ReadonlySet<string>): string[] {
+  return Object.entries(shopper.taste)
+    .filter(([store]) => !visited.has(store))
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([store]) => store);
+}
+
 export interface HitRate {
   readonly k: number;
   readonly hits: number;

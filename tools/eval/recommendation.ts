@@ -12,13 +12,14 @@
  *  3. once the group has read everything, GET /recommendations/{customerId}?limit=5 for every
  *     evaluated customer, and the hit rate at 1, 3 and 5 of the held-out store, beside the k most
  *     popular stores of the training traffic the customer has not visited (by customers and by
- *     transactions).
+ *     transactions), and the ceiling of the data (the shoppers' own tastes, which the app cannot know).
  * Exit code 1 when the recommender does not beat the better baseline at k = 3.
  */
 import { parseArgs } from 'node:util';
 import type { ProfileDto, RecommendationsDto } from '@nurt/recommendation';
 import { withEvalApp, runEvaluation, type EvalApp } from './harness.js';
 import {
+  byTaste,
   generateShoppingData,
   hitRate,
   holdOutLastNewStore,
@@ -123,6 +124,15 @@ async function main(): Promise<number> {
         { label: 'most popular by transactions (baseline)', lists: baseline(pop.byTransactions) },
       ].map((r) => ({ ...r, rates: KS.map((k) => hitRate(heldOut, r.lists, k)) }));
 
+      const shoppers = new Map(data.shoppers.map((s) => [String(s.customer.id), s]));
+      const ceiling = new Map(
+        evaluated.map((id) => {
+          const shopper = shoppers.get(id);
+          return [id, shopper ? byTaste(shopper, pop.visited.get(id) ?? new Set()) : []];
+        }),
+      );
+      const ceilingRates = KS.map((k) => hitRate(heldOut, ceiling, k));
+
       const at = (row: (typeof rows)[number], k: number): number => row.rates[KS.indexOf(k as 1 | 3 | 5)]?.rate ?? 0;
       const [rec, ...baselines] = rows;
       if (!rec) throw new Error('no rows');
@@ -141,6 +151,8 @@ async function main(): Promise<number> {
           '',
           `hit rate @${HEADLINE_K}: recommender ${at(rec, HEADLINE_K).toFixed(3)}, best baseline ${best.toFixed(3)} ` +
             `(${at(rec, HEADLINE_K) > best ? '+' : ''}${((at(rec, HEADLINE_K) - best) * 100).toFixed(1)} points)`,
+          `ceiling, not a baseline (the shoppers' generated tastes, which the app cannot know): ` +
+            ceilingRates.map((h) => `@${h.k} ${h.rate.toFixed(3)}`).join(', '),
           `similar customers per answer: median ${similar[Math.floor(similar.length / 2)] ?? 0}; ` +
             `answers with fewer than ${HEADLINE_K} stores: ${short}`,
           '',
