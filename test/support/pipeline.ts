@@ -18,6 +18,8 @@ export interface ServiceAppOptions {
   readonly env?: Record<string, string>;
   /** Leave the groups where they are (a restarted worker resumes from its committed offsets). */
   readonly keepOffsets?: boolean;
+  /** Errors only in the log (a test that dead-letters thousands of records on purpose). */
+  readonly quiet?: boolean;
 }
 
 /**
@@ -39,7 +41,7 @@ export async function startServiceApp(
   const app = await NestFactory.create<NestFastifyApplication>(
     composition.module,
     new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true } }),
-    { logger: ['error', 'warn'] },
+    { logger: options.quiet ? ['error'] : ['error', 'warn'] },
   );
   app.useGlobalPipes(createValidationPipe());
   await app.init();
