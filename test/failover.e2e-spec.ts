@@ -1,4 +1,8 @@
-import { clusterState, kafkaSh, type ClusterState } from '../tools/drills/cluster.js';
+import { topicSpec, Topics } from '@nurt/contracts';
+import { loadKafkaEnv, TopicBootstrap } from '@nurt/kafka';
+import kafkajs from 'kafkajs';
+import { CLUSTER_BROKERS, clusterState, kafkaSh, kafkaShOrThrow, type ClusterState } from '../tools/drills/cluster.js';
+import { runId, waitFor } from './support/wait.js';
 import { formatSummary, runFailoverDrill, type FailoverDrillResult } from '../tools/drills/failover.js';
 
 /**
@@ -14,7 +18,53 @@ describe('failover drill: a partition leader killed under load (three-node clust
 
   beforeAll(async () => {
     before = await clusterState();
-  });
+    if (before !== 'running') await kafkaShOrThrow(['cluster-start']);
+  }, 180_000);
+
+  it('raises the replication factor of a topic created with fewer replicas, by reassignment', async () => {
+    const topic = `it-${runId()}-raise`;
+    const kafka = new kafkajs.Kafka({
+      clientId: 'nurt-test-rf',
+      brokers: [...CLUSTER_BROKERS],
+      logLevel: kafkajs.logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      // As a first start with two nodes of three down would have left it.
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3, replicationFactor: 1 }] });
+      const env = loadKafkaEnv({
+        ...process.env,
+        KAFKA_BROKERS: CLUSTER_BROKERS.join(','),
+        KAFKA_REPLICATION_FACTOR: '3',
+      });
+      const spec = { ...topicSpec(Topics.Transactions), name: topic as never, partitions: 3 };
+      const changes = await new TopicBootstrap(kafka, env).ensure([spec]);
+      expect(changes.find((c) => c.action === 'replication-raised')).toEqual({
+        topic,
+        action: 'replication-raised',
+        detail: '1 -> 3',
+      });
+      // The reassignment finished; every broker's metadata says so a moment later.
+      const replicasAndIsr = async (): Promise<number[][]> =>
+        ((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [])
+          .sort((a, b) => a.partitionId - b.partitionId)
+          .map((p) => [p.replicas.length, p.isr.length]);
+      await waitFor('three in-sync replicas for every partition', async () =>
+        (await replicasAndIsr()).every(([r, i]) => r === 3 && i === 3),
+      );
+      expect(await replicasAndIsr()).toEqual([
+        [3, 3],
+        [3, 3],
+        [3, 3],
+      ]);
+      // Done: a second run changes nothing.
+      expect((await new TopicBootstrap(kafka, env).ensure([spec])).map((c) => c.action)).toEqual(['unchanged']);
+    } finally {
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  }, 120_000);
 
   afterAll(async () => {
     // A test that timed out leaves the drill running: stop it, let it clean up, then make sure.

@@ -1,9 +1,19 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { TOPIC_SPECS, Topics, topicSpec, TransactionsTopic, type Transaction } from '@nurt/contracts';
-import { KAFKA_CLIENT, KafkaProducer, OnBatch, Projection, TopicBootstrap, type RecordBatch } from '@nurt/kafka';
+import {
+  KAFKA_CLIENT,
+  KafkaProducer,
+  loadKafkaEnv,
+  OnBatch,
+  Projection,
+  ReplicationShortfall,
+  TopicBootstrap,
+  type RecordBatch,
+} from '@nurt/kafka';
 import type { ServiceDefinition } from '@nurt/runtime';
 import type { Kafka } from 'kafkajs';
+import { brokers } from './support/kafka.js';
 import { startServiceApp } from './support/pipeline.js';
 import { runId, sleep, waitFor } from './support/wait.js';
 
@@ -95,6 +105,38 @@ describe('Kafka foundation (real broker)', () => {
     } finally {
       await admin.disconnect();
     }
+  });
+
+  it('never creates a topic below KAFKA_REPLICATION_FACTOR: with too few brokers up it says so and creates nothing', async () => {
+    const topic = `it-${run}-rf`;
+    const spec = { ...topicSpec(Topics.Transactions), name: topic as never, partitions: 2 };
+    const env = loadKafkaEnv({ ...process.env, KAFKA_BROKERS: brokers.join(','), KAFKA_REPLICATION_FACTOR: '3' });
+    const bootstrap = new TopicBootstrap(app.get<Kafka>(KAFKA_CLIENT), env);
+    const refused = bootstrap.ensure([spec]);
+    await expect(refused).rejects.toThrow(ReplicationShortfall);
+    await expect(refused).rejects.toThrow(
+      `topic ${topic} needs replication factor 3 (KAFKA_REPLICATION_FACTOR) and only 1 broker is up: it is not created with fewer`,
+    );
+    const admin = app.get<Kafka>(KAFKA_CLIENT).admin();
+    await admin.connect();
+    try {
+      expect(await admin.listTopics()).not.toContain(topic);
+    } finally {
+      await admin.disconnect();
+    }
+    // Unset, one local broker: replication 1, and the log line says it is below the declared 3.
+    const local = new TopicBootstrap(
+      app.get<Kafka>(KAFKA_CLIENT),
+      loadKafkaEnv({ ...process.env, KAFKA_BROKERS: brokers.join(','), KAFKA_REPLICATION_FACTOR: '' }),
+    );
+    const [created] = await local.ensure([spec]);
+    expect(created).toMatchObject({ topic, action: 'created' });
+    expect(created?.detail).toMatch(
+      /^2 partitions, replication 1; declared 3, 1 broker up: set KAFKA_REPLICATION_FACTOR/,
+    );
+    const cleanup = app.get<Kafka>(KAFKA_CLIENT).admin();
+    await cleanup.connect();
+    await cleanup.deleteTopics({ topics: [topic] }).finally(() => cleanup.disconnect());
   });
 
   it('puts drifted topic config back', async () => {

@@ -25,5 +25,5 @@ export {
   type ProjectionDefinition,
 } from './projection.decorators.js';
 export { startProjections } from './projections.js';
-export { TopicBootstrap, type TopicChange } from './topic-bootstrap.service.js';
+export { ReplicationShortfall, TopicBootstrap, type TopicChange } from './topic-bootstrap.service.js';
 export { tailTopic, type TailedRecord, type TopicTail } from './topic-tail.js';

@@ -54,7 +54,11 @@ export class KafkaEnv {
   @Max(300_000)
   KAFKA_SEND_TIMEOUT_MS = 10_000;
 
-  /** Caps the replication factor of the declared topics; unset = min(declared, brokers in cluster). */
+  /**
+   * The replication factor the declared topics must have (at most the declared 3): a topic is never
+   * created with fewer (the bootstrap waits for the brokers), and an existing one with fewer is
+   * raised by reassignment. Unset (one local broker): min(declared, brokers up).
+   */
   @Expose()
   @IsOptional()
   @ToNumber()

@@ -11,9 +11,20 @@ const RETRY_MS = 2000;
 /** What one bootstrap run did to each topic; also logged, so an operator sees drift being fixed. */
 export interface TopicChange {
   readonly topic: string;
-  readonly action: 'created' | 'partitions-added' | 'config-updated' | 'unchanged';
+  readonly action: 'created' | 'partitions-added' | 'replication-raised' | 'config-updated' | 'unchanged';
   readonly detail?: string;
 }
+
+/**
+ * Fewer brokers are up than the replication factor the topics must have (KAFKA_REPLICATION_FACTOR):
+ * a topic is not created below it. An app starting so waits (and says so) until they are.
+ */
+export class ReplicationShortfall extends Error {
+  readonly retriable = false;
+}
+
+/** How long a bootstrap waits for the reassignment that raises a topic's replication factor. */
+const REASSIGNMENT_WAIT_MS = 30_000;
 
 /**
  * Makes the cluster match the declared topics: creates missing ones, adds partitions, and keeps
@@ -44,7 +55,13 @@ export class TopicBootstrap implements OnApplicationShutdown {
   async start(declared: readonly TopicSpec[]): Promise<void> {
     const specs = this.env.KAFKA_BOOTSTRAP_TOPICS ? declared : [];
     if ((await whyUnreachable(this.env.KAFKA_BROKERS)) === null) {
-      if (specs.length > 0) await this.ensure(specs);
+      try {
+        if (specs.length > 0) await this.ensure(specs);
+      } catch (err: unknown) {
+        if (!(err instanceof ReplicationShortfall)) throw err;
+        this.logger.warn(`${err.message}: starting without them (/health says Kafka is not ready); trying again`);
+        return this.retry(specs, err.message);
+      }
       return this.done();
     }
     this.logger.warn(
@@ -118,10 +135,11 @@ export class TopicBootstrap implements OnApplicationShutdown {
       const { brokers } = await admin.describeCluster();
       const existing = new Set(await admin.listTopics());
       const changes: TopicChange[] = [];
+      const ids = brokers.map((b) => b.nodeId);
       const missing = specs.filter((s) => !existing.has(s.name));
-      if (missing.length > 0) changes.push(...(await this.create(admin, missing, brokers.length)));
+      if (missing.length > 0) changes.push(...(await this.create(admin, missing, ids)));
       const present = specs.filter((s) => existing.has(s.name));
-      if (present.length > 0) changes.push(...(await this.reconcile(admin, present)));
+      if (present.length > 0) changes.push(...(await this.reconcile(admin, present, ids)));
       for (const c of changes) {
         if (c.action !== 'unchanged')
           this.logger.log(`topic ${c.topic}: ${c.action}${c.detail ? ` (${c.detail})` : ''}`);
@@ -132,14 +150,33 @@ export class TopicBootstrap implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * The replication factor a topic must have. With KAFKA_REPLICATION_FACTOR set (as a cluster's
+   * deployment does), that (at most the declared one), whatever number of brokers is up right now.
+   * Unset (one local broker), the declared one, or as many brokers as there are if fewer.
+   */
   private replicationFactor(spec: TopicSpec, brokerCount: number): number {
-    return Math.min(spec.replicationFactor, this.env.KAFKA_REPLICATION_FACTOR ?? brokerCount, brokerCount);
+    const required = this.env.KAFKA_REPLICATION_FACTOR;
+    return required === undefined
+      ? Math.min(spec.replicationFactor, brokerCount)
+      : Math.min(spec.replicationFactor, required);
   }
 
-  private async create(admin: Admin, specs: readonly TopicSpec[], brokerCount: number): Promise<TopicChange[]> {
+  private async create(admin: Admin, specs: readonly TopicSpec[], brokers: readonly number[]): Promise<TopicChange[]> {
+    const brokerCount = brokers.length;
     const changes: TopicChange[] = [];
     for (const spec of specs) {
       const replicationFactor = this.replicationFactor(spec, brokerCount);
+      if (replicationFactor > brokerCount) {
+        throw new ReplicationShortfall(
+          `topic ${spec.name} needs replication factor ${replicationFactor} (KAFKA_REPLICATION_FACTOR) and only ` +
+            `${brokerCount} broker${brokerCount === 1 ? ' is' : 's are'} up: it is not created with fewer`,
+        );
+      }
+      const below =
+        replicationFactor < spec.replicationFactor
+          ? `; declared ${spec.replicationFactor}, ${brokerCount} broker${brokerCount === 1 ? '' : 's'} up: set KAFKA_REPLICATION_FACTOR to require it`
+          : '';
       // createTopics answers false when another process created the topic first; the
       // reconcile pass below then treats it as existing.
       const created = await admin.createTopics({
@@ -157,18 +194,24 @@ export class TopicBootstrap implements OnApplicationShutdown {
         changes.push({
           topic: spec.name,
           action: 'created',
-          detail: `${spec.partitions} partitions, replication ${replicationFactor}`,
+          detail: `${spec.partitions} partitions, replication ${replicationFactor}${below}`,
         });
       } else {
-        changes.push(...(await this.reconcile(admin, [spec])));
+        changes.push(...(await this.reconcile(admin, [spec], brokers)));
       }
     }
     return changes;
   }
 
-  private async reconcile(admin: Admin, specs: readonly TopicSpec[]): Promise<TopicChange[]> {
+  private async reconcile(
+    admin: Admin,
+    specs: readonly TopicSpec[],
+    brokers: readonly number[],
+  ): Promise<TopicChange[]> {
     const changes: TopicChange[] = [];
     const metadata = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
+    const raised = await this.raiseReplication(admin, specs, metadata.topics, brokers);
+    changes.push(...raised);
     const grow = specs.flatMap((spec) => {
       const current = metadata.topics.find((t) => t.name === spec.name)?.partitions.length ?? 0;
       if (current > spec.partitions) {
@@ -203,7 +246,9 @@ export class TopicBootstrap implements OnApplicationShutdown {
         ([name, value]) => entries.find((e) => e.configName === name)?.configValue !== value,
       );
       if (drift.length === 0) {
-        if (!grow.some((g) => g.topic === spec.name)) changes.push({ topic: spec.name, action: 'unchanged' });
+        if (!grow.some((g) => g.topic === spec.name) && !raised.some((r) => r.topic === spec.name)) {
+          changes.push({ topic: spec.name, action: 'unchanged' });
+        }
         continue;
       }
       // AlterConfigs replaces the topic's whole override set, so send every declared entry, not only the drifted ones.
@@ -224,5 +269,67 @@ export class TopicBootstrap implements OnApplicationShutdown {
       });
     }
     return changes;
+  }
+  /**
+   * Raises the replication factor of existing topics that have fewer replicas than they must
+   * (created while brokers were missing, or by hand), by a partition reassignment: each partition
+   * keeps its replicas (its leader first) and gets the least used live brokers added. Waits a while
+   * for the copies to catch up. Where too few brokers are up it says so and leaves the topic.
+   */
+  private async raiseReplication(
+    admin: Admin,
+    specs: readonly TopicSpec[],
+    topics: readonly { name: string; partitions: readonly { partitionId: number; replicas: number[] }[] }[],
+    brokers: readonly number[],
+  ): Promise<TopicChange[]> {
+    const changes: TopicChange[] = [];
+    for (const spec of specs) {
+      const topic = topics.find((t) => t.name === spec.name);
+      if (!topic || topic.partitions.length === 0) continue;
+      const target = this.replicationFactor(spec, brokers.length);
+      const current = Math.min(...topic.partitions.map((p) => p.replicas.length));
+      if (current >= target) continue;
+      if (brokers.length < target) {
+        this.logger.warn(
+          `topic ${spec.name} has replication factor ${current}, below ${target}; ${brokers.length} broker${brokers.length === 1 ? ' is' : 's are'} up: raised once enough are`,
+        );
+        continue;
+      }
+      const load = new Map<number, number>(brokers.map((b) => [b, 0]));
+      for (const p of topic.partitions) for (const r of p.replicas) load.set(r, (load.get(r) ?? 0) + 1);
+      const partitionAssignment = [...topic.partitions]
+        .sort((a, b) => a.partitionId - b.partitionId)
+        .map((p) => {
+          const replicas = [...p.replicas];
+          while (replicas.length < target) {
+            const next = [...brokers]
+              .filter((b) => !replicas.includes(b))
+              .sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || a - b)[0];
+            if (next === undefined) break;
+            replicas.push(next);
+            load.set(next, (load.get(next) ?? 0) + 1);
+          }
+          return { partition: p.partitionId, replicas };
+        });
+      await admin.alterPartitionReassignments({ topics: [{ topic: spec.name, partitionAssignment }] });
+      const done = await this.reassigned(admin, spec.name);
+      changes.push({
+        topic: spec.name,
+        action: 'replication-raised',
+        detail: `${current} -> ${target}${done ? '' : ' (copies still catching up)'}`,
+      });
+    }
+    return changes;
+  }
+
+  /** Whether the topic's reassignment finished within REASSIGNMENT_WAIT_MS. */
+  private async reassigned(admin: Admin, topic: string): Promise<boolean> {
+    const until = Date.now() + REASSIGNMENT_WAIT_MS;
+    for (;;) {
+      const ongoing = await admin.listPartitionReassignments({});
+      if (!ongoing.topics.some((t) => t.topic === topic)) return true;
+      if (Date.now() > until) return false;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }
