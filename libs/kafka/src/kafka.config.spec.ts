@@ -107,6 +107,9 @@ describe('Kafka config from env', () => {
     expect(securityProblem(new KafkaRefusedError('KAFKA_SSL_CA_FILE: as said'), env)).toBe(
       'KAFKA_SSL_CA_FILE: as said',
     );
+    // A wrapper that quotes the refusal (KafkaSendError) is not quoted again.
+    const wrapped = new Error(`cannot connect to Kafka: ${securityProblem(sasl, env)}`, { cause: sasl });
+    expect(securityProblem(wrapped, env)).toBe(securityProblem(sasl, env));
     expect(securityProblem(new Error('Connection timeout'), env)).toBeNull();
   });
 });

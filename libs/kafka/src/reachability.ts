@@ -104,18 +104,24 @@ function untrustedLine(env: SecuritySettings, why: string): string {
  * kafkajs reports a certificate it does not trust as a connection error.
  */
 export function securityProblem(err: unknown, env: SecuritySettings): string | null {
-  for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
+  const chain: Error[] = [];
+  for (let e: unknown = err; e instanceof Error && chain.length < 10; e = (e as { cause?: unknown }).cause)
+    chain.push(e);
+  const saslLine = (e: Error): string =>
+    `KAFKA_SASL_PASSWORD: the broker refused the ${env.KAFKA_SASL_MECHANISM ?? 'SASL'} login of user ` +
+    `"${env.KAFKA_SASL_USERNAME ?? ''}" (${e.message}); check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`;
+  // The error itself first (a wrapper's message may quote it), then, innermost first, by message.
+  for (const e of chain) {
     if (e instanceof KafkaRefusedError) return e.message;
-    if (e.name === 'KafkaJSSASLAuthenticationError' || SASL_FAILED.test(e.message)) {
-      return (
-        `KAFKA_SASL_PASSWORD: the broker refused the ${env.KAFKA_SASL_MECHANISM ?? 'SASL'} login of user ` +
-        `"${env.KAFKA_SASL_USERNAME ?? ''}" (${e.message}); check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`
-      );
-    }
+    if (e.name === 'KafkaJSSASLAuthenticationError') return saslLine(e);
     const code = (e as { code?: unknown }).code;
-    if ((typeof code === 'string' && UNTRUSTED_CODES.has(code)) || UNTRUSTED_MESSAGE.test(e.message)) {
+    if (typeof code === 'string' && UNTRUSTED_CODES.has(code)) {
       return untrustedLine(env, e.message.replace(/^Connection error: /, ''));
     }
+  }
+  for (const e of chain.reverse()) {
+    if (SASL_FAILED.test(e.message)) return saslLine(e);
+    if (UNTRUSTED_MESSAGE.test(e.message)) return untrustedLine(env, e.message.replace(/^Connection error: /, ''));
   }
   return null;
 }
