@@ -3,7 +3,7 @@
 // line when it fails, naming the Kafka address it tried and where that came from.
 import { join, resolve } from 'node:path';
 import { loadDotEnv } from '@nurt/config';
-import { describeBrokers, isConnectionError } from '@nurt/kafka';
+import { describeBrokers, isConnectionError, loadKafkaEnv, securityProblem, type KafkaEnv } from '@nurt/kafka';
 
 export const repoRoot = resolve(import.meta.dirname, '..');
 
@@ -15,8 +15,23 @@ export function loadRepoEnv(): void {
 /** One line for a failure: what was tried, and why it failed; no stack trace. */
 export function failureLine(command: string, err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
+  // A refused certificate or password, naming the setting (before isConnectionError: kafkajs calls
+  // an untrusted certificate a connection error).
+  const refused = securityProblem(err, kafkaEnvOrDefaults());
+  if (refused !== null) return `${command}: ${refused}`;
   if (isConnectionError(err)) return `${command}: cannot reach Kafka at ${describeBrokers()}: ${message}`;
   return `${command}: failed: ${message}`;
+}
+
+function kafkaEnvOrDefaults(): Pick<
+  KafkaEnv,
+  'KAFKA_SSL' | 'KAFKA_SSL_CA_FILE' | 'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USERNAME'
+> {
+  try {
+    return loadKafkaEnv();
+  } catch {
+    return { KAFKA_SSL: process.env.KAFKA_SSL === 'true' };
+  }
 }
 
 /** Runs part of a command; a failure is one line on stderr and exit 1. */

@@ -37,6 +37,8 @@ const NEST_APPS = new Set(
 const SERVICES = ['customers', 'prediction', 'transactions', 'fraud', 'reporting', 'recommendation'] as const;
 const WORKERS = ['fraud', 'reporting', 'recommendation'];
 const SPLIT_APPS = [...SERVICES, 'gateway'];
+/** Where the Deployments mount the Kafka CA (Secret nurt-kafka-ca), for KAFKA_SSL_CA_FILE. */
+const KAFKA_CA_FILE = '/etc/nurt/kafka/ca.crt';
 /** Env var of the gateway naming each service's base URL. */
 const gatewayVar = (service: string): string => `GATEWAY_${service.toUpperCase()}_URL`;
 
@@ -324,6 +326,56 @@ function dockerignored(path: string): boolean {
   }
   return ignored;
 }
+
+describe('docker/compose*.kafka-secure.yml (nurt against a Kafka with SASL/SCRAM over TLS)', () => {
+  const validate = composeValidator();
+  const overrides = [
+    ['docker/compose.kafka-secure.yml', 'docker/compose.yml'],
+    ['docker/compose.monolith.kafka-secure.yml', 'docker/compose.monolith.yml'],
+  ];
+
+  it.each(overrides)(
+    '%s gives every service of %s that talks to Kafka the settings nurt reads, the secrets from outside the file',
+    async (override, base) => {
+      const [doc] = loadYaml(join(ROOT, override));
+      expect(validate(doc) ? '' : formatErrors(validate.errors)).toBe('');
+      const kafkaApps = new Set([
+        'monolith',
+        ...(await loadServices([...SERVICES])).filter((service) => service.kafka).map((service) => service.name),
+      ]);
+      const expected = composeServices(join(ROOT, base))
+        .filter((s) => isNurt(s) && kafkaApps.has(nurtApp(s)))
+        .map((s) => s.name);
+      const services = obj(obj(doc).services);
+      expect(Object.keys(services).sort()).toEqual(expected.sort());
+      const declared = Object.keys(obj(obj(doc).secrets));
+      for (const [name, raw] of Object.entries(services)) {
+        const service = obj(raw);
+        const env = Object.fromEntries(Object.entries(obj(service.environment)).map(([k, v]) => [k, str(v)]));
+        expect({ name, unknown: Object.keys(env).filter((k) => !ENV_EXAMPLE.has(k)) }).toEqual({ name, unknown: [] });
+        expect(env).toMatchObject({ KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512' });
+        expect(env.KAFKA_BROKERS).toMatch(/^\$\{[A-Z_]+:\?/);
+        // Compose mounts the secret X at /run/secrets/X.
+        const secrets = arr(service.secrets).map(str);
+        expect(secrets.map((x) => `/run/secrets/${x}`)).toContain(env.KAFKA_SSL_CA_FILE);
+        for (const x of secrets) expect(declared).toContain(x);
+        // The SCRAM user and password: from an env file, never in the compose file.
+        expect(arr(service.env_file).map(str)).toEqual(['kafka.env']);
+        expect(Object.keys(env)).not.toContain('KAFKA_SASL_PASSWORD');
+      }
+    },
+  );
+
+  it('shows the env file in docker/kafka.env.example and keeps the real one and the CA out of git', () => {
+    const example = readFileSync(join(ROOT, 'docker/kafka.env.example'), 'utf8');
+    expect([...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1])).toEqual([
+      'KAFKA_SASL_USERNAME',
+      'KAFKA_SASL_PASSWORD',
+    ]);
+    const ignored = readFileSync(join(ROOT, '.gitignore'), 'utf8').split('\n');
+    expect(ignored).toEqual(expect.arrayContaining(['docker/kafka.env', 'docker/kafka-ca.pem']));
+  });
+});
 
 describe('docker/Dockerfile', () => {
   const instructions = dockerfile();
@@ -642,21 +694,68 @@ describe('deploy/k8s', () => {
     }
   });
 
+  const nameOf = (d: K8sDoc): string => str(obj(d.doc.metadata).name);
+  const keysOf = (d: K8sDoc): string[] => [...Object.keys(obj(d.doc.data)), ...Object.keys(obj(d.doc.stringData))];
+  /** Names of the Secrets a Deployment mounts as files, by mount path. */
+  const secretMounts = (d: K8sDoc): Map<string, string> => {
+    const volumes = new Map(arr(podSpec(d).volumes).map((v) => [str(obj(v).name), obj(obj(v).secret)]));
+    return new Map(
+      arr(container(d).volumeMounts)
+        .map(obj)
+        .flatMap((m) => {
+          const secret = volumes.get(str(m.name));
+          return secret?.secretName ? [[str(m.mountPath), str(secret.secretName)] as const] : [];
+        }),
+    );
+  };
+
   it('configures the apps only with variables nurt reads, from a ConfigMap and a Secret that exist', () => {
     const configs = [...ofKind('ConfigMap'), ...ofKind('Secret')];
-    const names = new Set(configs.map((c) => str(obj(c.doc.metadata).name)));
-    const keys = configs.flatMap((c) => [...Object.keys(obj(c.doc.data)), ...Object.keys(obj(c.doc.stringData))]);
+    const names = new Set(configs.map(nameOf));
+    const envFrom = new Set(
+      deployments.flatMap((d) =>
+        arr(container(d).envFrom).map((ref) => str(obj(obj(ref).configMapRef ?? obj(ref).secretRef).name)),
+      ),
+    );
+    const mounted = new Set(deployments.flatMap((d) => [...secretMounts(d).values()]));
+    // What reaches the environment is a variable nurt reads; a Secret only mounted as files (the
+    // Kafka CA) is not environment. Every ConfigMap and Secret is used one way or the other.
+    const keys = configs.filter((c) => envFrom.has(nameOf(c))).flatMap(keysOf);
     expect(keys.filter((k) => !ENV_EXAMPLE.has(k))).toEqual([]);
+    expect(configs.map(nameOf).filter((n) => !envFrom.has(n) && !mounted.has(n))).toEqual([]);
     for (const d of deployments) {
       const c = container(d);
       for (const ref of arr(c.envFrom).map(obj)) {
         expect(names).toContain(str(obj(ref.configMapRef ?? ref.secretRef).name));
       }
+      for (const secret of secretMounts(d).values()) expect(names).toContain(secret);
       expect(
         arr(c.env)
           .map((e) => str(obj(e).name))
           .filter((k) => !ENV_EXAMPLE.has(k)),
       ).toEqual([]);
+    }
+  });
+
+  it('mounts the Kafka CA Secret where config.yaml tells KAFKA_SSL_CA_FILE to point, in every pod that talks to Kafka', async () => {
+    const [config] = ofKind('ConfigMap');
+    const configured = str(obj(config.doc.data).KAFKA_SSL_CA_FILE);
+    // Empty (no TLS, or the system CAs) or the mounted file, which config.yaml's comment names.
+    expect(['', KAFKA_CA_FILE]).toContain(configured);
+    expect(readFileSync(config.file, 'utf8')).toContain(KAFKA_CA_FILE);
+    const dir = dirname(KAFKA_CA_FILE);
+    const key = KAFKA_CA_FILE.slice(dir.length + 1);
+    const kafkaApps = new Set(
+      (await loadServices([...SERVICES])).filter((service) => service.kafka).map((service) => service.name),
+    );
+    for (const d of deployments) {
+      const app = appOf(d);
+      const usesKafka = app === 'monolith' || kafkaApps.has(app);
+      const secret = secretMounts(d).get(dir);
+      expect({ app, mountsCa: secret !== undefined }).toEqual({ app, mountsCa: usesKafka });
+      if (!secret) continue;
+      const source = ofKind('Secret').find((x) => nameOf(x) === secret);
+      expect({ app, secret, keys: source && keysOf(source) }).toEqual({ app, secret, keys: [key] });
     }
   });
 

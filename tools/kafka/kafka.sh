@@ -141,20 +141,23 @@ classpath() { echo "$JARS_DIR/*"; }
 
 # Serialises start/stop/clean on one state dir (e.g. parallel test workers all calling start):
 # the second caller waits, then finds the broker running. Brokers do not inherit the lock.
-lock_state() {
-  mkdir -p "$STATE_DIR"
-  exec 9>"$STATE_DIR/.lock"
+lock_state() { # [lock file]: default $STATE_DIR/.lock
+  local lock="${1:-$STATE_DIR/.lock}"
+  mkdir -p "$(dirname "$lock")"
+  exec 9>"$lock"
   command -v flock >/dev/null || return 0
-  flock -w $((START_TIMEOUT + 60)) 9 || die "another kafka.sh holds $STATE_DIR/.lock"
+  flock -w $((START_TIMEOUT + 60)) 9 || die "another kafka.sh holds $lock"
 }
 
-format_storage() { # <config> <data dir> <cluster id>
-  [[ -f "$2/meta.properties" ]] && return 0
-  mkdir -p "$2"
+format_storage() { # <config> <data dir> <cluster id> [more StorageTool format args, e.g. --add-scram]
+  local config="$1" data="$2" id="$3"
+  shift 3
+  [[ -f "$data/meta.properties" ]] && return 0
+  mkdir -p "$data"
   java -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$SCRIPT_DIR/tools-log4j2.yaml" \
-    -cp "$(classpath)" kafka.tools.StorageTool format -t "$3" -c "$1" --ignore-formatted >"$2.format.log" 2>&1 || {
-    err "formatting $2 failed:"
-    cat "$2.format.log" >&2
+    -cp "$(classpath)" kafka.tools.StorageTool format -t "$id" -c "$config" --ignore-formatted "$@" >"$data.format.log" 2>&1 || {
+    err "formatting $data failed:"
+    cat "$data.format.log" >&2
     return 1
   }
 }
@@ -201,11 +204,18 @@ launch() {
   # A fresh server.log per start makes "what went wrong this time" obvious.
   [[ -f "$dir/logs/server.log" ]] && mv -f "$dir/logs/server.log" "$dir/logs/server.log.prev"
   # setsid: own session, so a Ctrl-C in the shell that ran `start` does not reach the broker.
-  # No fork happens here (we are not a group leader), so $! is the JVM's PID.
-  setsid java "${heap_opts[@]}" "${JVM_OPTS[@]}" "${cds[@]}" "${extra_opts[@]}" \
-    -Dlog4j2.configurationFile="$SCRIPT_DIR/log4j2.yaml" -Dkafka.logs.dir="$dir/logs" \
-    -cp "$(classpath)" kafka.Kafka "$dir/server.properties" "$@" \
-    </dev/null >>"$dir/logs/kafka.out" 2>&1 8>&- 9>&- &
+  # No fork happens here (we are not a group leader), so $! is the JVM's PID. Only stdio reaches
+  # the broker: any other inherited descriptor (our locks, or the lock of a `flock … kafka.sh
+  # start` around us) would be held for as long as the broker runs.
+  (
+    for fd in /proc/self/fd/*; do
+      fd="${fd##*/}"
+      if ((fd > 2)); then eval "exec $fd>&-"; fi
+    done
+    exec setsid java "${heap_opts[@]}" "${JVM_OPTS[@]}" "${cds[@]}" "${extra_opts[@]}" \
+      -Dlog4j2.configurationFile="$SCRIPT_DIR/log4j2.yaml" -Dkafka.logs.dir="$dir/logs" \
+      -cp "$(classpath)" kafka.Kafka "$dir/server.properties" "$@"
+  ) </dev/null >>"$dir/logs/kafka.out" 2>&1 &
   echo $! >"$dir/kafka.pid"
 }
 
@@ -335,7 +345,8 @@ cmd_logs() { # logs [-f] [node 1-3 of the cluster]
     case "$a" in
       -f | --follow) follow=(-F) ;;
       [1-3]) dir="$STATE_DIR/cluster/node$a" ;;
-      *) die "usage: logs [-f] [cluster node 1|2|3]" ;;
+      --secure) dir="$STATE_DIR/secure" ;;
+      *) die "usage: logs [-f] [--secure | cluster node 1|2|3]" ;;
     esac
   done
   [[ -f "$dir/logs/server.log" ]] || die "no log yet at $dir/logs/server.log"
@@ -352,6 +363,231 @@ cmd_clean() {
   done
   rm -rf "$SINGLE_DIR" "$STATE_DIR/cluster"
   log "removed data, logs and configs under $STATE_DIR (jar cache $JARS_DIR kept)"
+}
+
+# ---------------------------------------------------------------------------- secure single node
+
+# A second single node beside the plain one: SASL/SCRAM-SHA-512 over TLS on its own ports and state
+# folder. Generated once into $SECURE_DIR: a CA and a broker certificate signed by it (tls/),
+# random passwords (credentials), and for clients client.properties (Kafka's tools) and nurt.env.
+SECURE_DIR="$STATE_DIR/secure"
+SECURE_CONFIG="$SECURE_DIR/server.properties"
+SECURE_PIDFILE="$SECURE_DIR/kafka.pid"
+SECURE_TLS="$SECURE_DIR/tls"
+SECURE_PORT="${KAFKA_SECURE_PORT:-9094}"
+SECURE_CONTROLLER_PORT="${KAFKA_SECURE_CONTROLLER_PORT:-9095}"
+readonly SECURE_ADMIN_USER=admin SECURE_CLIENT_USER=nurt
+
+random_secret() { head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
+credential() { sed -n "s/^$1=//p" "$SECURE_DIR/credentials"; }
+
+# The passwords (the admin user the broker logs in as, the nurt client user, the key and trust
+# stores), generated once into $SECURE_DIR/credentials (0600).
+secure_credentials() {
+  local file="$SECURE_DIR/credentials"
+  if [[ ! -s "$file" ]]; then
+    [[ -f "$SECURE_DIR/data/meta.properties" ]] &&
+      die "$file is missing but $SECURE_DIR/data holds SCRAM users made with it; run 'kafka.sh clean --secure' to start over"
+    (
+      umask 077
+      printf 'ADMIN_PASSWORD=%s\nCLIENT_PASSWORD=%s\nSTORE_PASSWORD=%s\n' \
+        "$(random_secret)" "$(random_secret)" "$(random_secret)" >"$file.tmp"
+    )
+    mv "$file.tmp" "$file"
+  fi
+  ADMIN_PASSWORD="$(credential ADMIN_PASSWORD)"
+  CLIENT_PASSWORD="$(credential CLIENT_PASSWORD)"
+  STORE_PASSWORD="$(credential STORE_PASSWORD)"
+  [[ -n "$ADMIN_PASSWORD" && -n "$CLIENT_PASSWORD" && -n "$STORE_PASSWORD" ]] ||
+    die "$file lacks a password; run 'kafka.sh clean --secure' to start over"
+}
+
+# A CA (ca.crt, ca.key) and the broker's key and certificate signed by it (SAN IP:127.0.0.1,
+# DNS:localhost and KAFKA_HOST), as the PKCS12 keystore broker.p12; the CA alone as the PKCS12
+# truststore truststore.p12 (Java clients) and ca.crt (PEM, for nurt's KAFKA_SSL_CA_FILE). Once.
+secure_tls() {
+  [[ -s "$SECURE_TLS/broker.p12" && -s "$SECURE_TLS/truststore.p12" && -s "$SECURE_TLS/ca.crt" ]] && return 0
+  command -v openssl >/dev/null || die "openssl not found: it creates the secure broker's certificates (once)"
+  command -v keytool >/dev/null || die "keytool not found: it comes with the JDK and creates the truststore (once)"
+  local tmp san="IP:127.0.0.1,DNS:localhost"
+  if [[ "$HOST" != 127.0.0.1 && "$HOST" != localhost ]]; then
+    if [[ "$HOST" =~ ^[0-9.]+$ ]]; then san+=",IP:$HOST"; else san+=",DNS:$HOST"; fi
+  fi
+  tmp="$(mktemp -d "$SECURE_DIR/tls.tmp.XXXXXX")"
+  if ! (
+    cd "$tmp"
+    export STORE_PASSWORD
+    openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -keyout ca.key -out ca.crt \
+      -subj "/CN=nurt local Kafka CA" -addext "basicConstraints=critical,CA:TRUE" \
+      -addext "keyUsage=critical,keyCertSign,cRLSign"
+    openssl req -newkey rsa:2048 -nodes -sha256 -keyout broker.key -out broker.csr -subj "/CN=localhost"
+    printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+      "extendedKeyUsage=serverAuth,clientAuth" "subjectAltName=$san" >broker.ext
+    openssl x509 -req -sha256 -days 825 -in broker.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+      -extfile broker.ext -out broker.crt
+    openssl pkcs12 -export -name broker -in broker.crt -inkey broker.key -certfile ca.crt \
+      -out broker.p12 -passout env:STORE_PASSWORD
+    keytool -importcert -noprompt -alias nurt-local-ca -file ca.crt -keystore truststore.p12 \
+      -storetype PKCS12 -storepass:env STORE_PASSWORD
+    rm -f broker.csr broker.ext ca.srl
+    chmod 600 ./*
+    chmod 644 ca.crt broker.crt
+  ) >"$tmp.log" 2>&1; then
+    err "creating the secure broker's certificates failed:"
+    cat "$tmp.log" >&2
+    rm -rf "$tmp" "$tmp.log"
+    exit 1
+  fi
+  rm -rf "$SECURE_TLS" "$tmp.log"
+  mv "$tmp" "$SECURE_TLS"
+  log "created a CA and the broker's certificate in $SECURE_TLS (SAN $san)"
+}
+
+# client.properties (Kafka's tools, --command-config) and nurt.env (nurt's KAFKA_* variables),
+# both as the nurt user, both 0600.
+secure_client_files() {
+  local props="$SECURE_DIR/client.properties" env="$SECURE_DIR/nurt.env"
+  (
+    umask 077
+    cat >"$props.tmp" <<PROPS
+# The secure local broker (kafka.sh start --secure) for Kafka's own tools, as user $SECURE_CLIENT_USER:
+#   bash tools/kafka/kafka.sh tool topics --bootstrap-server $HOST:$SECURE_PORT --command-config $props --list
+# (console tools: --consumer.config / --producer.config / --command-property-file instead). Generated; do not edit.
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$SECURE_CLIENT_USER" password="$CLIENT_PASSWORD";
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$SECURE_TLS/truststore.p12
+ssl.truststore.password=$STORE_PASSWORD
+PROPS
+    cat >"$env.tmp" <<ENV
+# nurt against the secure local broker (kafka.sh start --secure), as user $SECURE_CLIENT_USER. Generated; do not edit.
+# Use: set -a; . $env; set +a   (or copy the lines into .env)
+KAFKA_BROKERS=$HOST:$SECURE_PORT
+KAFKA_SSL=true
+KAFKA_SSL_CA_FILE=$SECURE_TLS/ca.crt
+KAFKA_SASL_MECHANISM=scram-sha-512
+KAFKA_SASL_USERNAME=$SECURE_CLIENT_USER
+KAFKA_SASL_PASSWORD=$CLIENT_PASSWORD
+ENV
+  )
+  mv "$props.tmp" "$props"
+  mv "$env.tmp" "$env"
+}
+
+# TLS handshake with the broker, verifying its certificate against our CA and address.
+secure_tls_ok() {
+  local verify=(-verify_hostname "$HOST")
+  [[ "$HOST" =~ ^[0-9.]+$ ]] && verify=(-verify_ip "$HOST")
+  timeout 5 openssl s_client -connect "$HOST:$SECURE_PORT" -CAfile "$SECURE_TLS/ca.crt" \
+    -verify_return_error "${verify[@]}" </dev/null >"$SECURE_DIR/tls-check.log" 2>&1
+}
+
+secure_paths() {
+  log "client.properties (Kafka's tools, --command-config): $SECURE_DIR/client.properties"
+  log "nurt.env (nurt's KAFKA_* variables): $SECURE_DIR/nurt.env"
+}
+
+cmd_secure_start() {
+  local t0 pid
+  t0=$(now_ms)
+  if pid="$(our_pid "$SECURE_PIDFILE" "$SECURE_CONFIG")"; then
+    if port_open "$HOST" "$SECURE_PORT"; then
+      log "secure broker already running (pid $pid) at $HOST:$SECURE_PORT (SASL_SSL, SCRAM-SHA-512)"
+      secure_paths
+      return 0
+    fi
+    log "secure broker already starting (pid $pid), waiting for $HOST:$SECURE_PORT ..."
+  else
+    rm -f "$SECURE_PIDFILE"
+    # Not ours, so its credentials are unknown: never adopted, unlike the plain broker.
+    port_open "$HOST" "$SECURE_PORT" &&
+      die "port $HOST:$SECURE_PORT is already in use (not by this script's secure broker); free it or set KAFKA_SECURE_PORT"
+    port_open "$HOST" "$SECURE_CONTROLLER_PORT" &&
+      die "controller port $HOST:$SECURE_CONTROLLER_PORT is already in use; free it or set KAFKA_SECURE_CONTROLLER_PORT"
+    cmd_fetch quiet
+    mkdir -p "$SECURE_DIR"
+    chmod 700 "$SECURE_DIR"
+    secure_credentials
+    secure_tls
+    (
+      umask 077
+      render "$SCRIPT_DIR/secure.properties" "$SECURE_CONFIG" HOST="$HOST" BROKER_PORT="$SECURE_PORT" \
+        CONTROLLER_PORT="$SECURE_CONTROLLER_PORT" LOG_DIRS="$SECURE_DIR/data" TLS_DIR="$SECURE_TLS" \
+        ADMIN_USER="$SECURE_ADMIN_USER" ADMIN_PASSWORD="$ADMIN_PASSWORD" STORE_PASSWORD="$STORE_PASSWORD"
+    )
+    if [[ ! -f "$SECURE_DIR/data/meta.properties" ]]; then
+      log "formatting storage in $SECURE_DIR/data with SCRAM users $SECURE_ADMIN_USER and $SECURE_CLIENT_USER (first start)"
+      format_storage "$SECURE_CONFIG" "$SECURE_DIR/data" "$(cluster_id "$SECURE_DIR/cluster.id")" \
+        --add-scram "SCRAM-SHA-512=[name=$SECURE_ADMIN_USER,password=$ADMIN_PASSWORD]" \
+        --add-scram "SCRAM-SHA-512=[name=$SECURE_CLIENT_USER,password=$CLIENT_PASSWORD]"
+    fi
+    secure_client_files
+    launch "$SECURE_DIR" "$SINGLE_HEAP" "$@"
+    pid="$(<"$SECURE_PIDFILE")"
+    log "starting secure broker (pid $pid) on $HOST:$SECURE_PORT (SASL_SSL), controller $HOST:$SECURE_CONTROLLER_PORT ..."
+  fi
+  # The broker opens its client port only once it serves requests; then the TLS handshake must
+  # verify against our CA.
+  while :; do
+    if port_open "$HOST" "$SECURE_PORT"; then
+      if ! secure_tls_ok; then
+        err "the secure broker answers at $HOST:$SECURE_PORT but its certificate does not verify against $SECURE_TLS/ca.crt:"
+        cat "$SECURE_DIR/tls-check.log" >&2
+        exit 1
+      fi
+      log "secure broker ready at $HOST:$SECURE_PORT (pid $pid; SASL_SSL, SCRAM-SHA-512, no plaintext listener) after $(secs_since "$t0")s"
+      secure_paths
+      return 0
+    fi
+    if ! alive "$pid"; then
+      err "secure broker (pid $pid) exited during startup"
+      log_tail "$SECURE_DIR"
+      cds_keep "$SECURE_DIR" 0
+      rm -f "$SECURE_PIDFILE"
+      exit 1
+    fi
+    if (($(now_ms) - t0 > START_TIMEOUT * 1000)); then
+      err "secure broker did not open $HOST:$SECURE_PORT within ${START_TIMEOUT}s (KAFKA_START_TIMEOUT); stopping it"
+      log_tail "$SECURE_DIR"
+      terminate "$pid" "secure broker" 10 >&2 || true
+      cds_keep "$SECURE_DIR" 0
+      rm -f "$SECURE_PIDFILE"
+      exit 1
+    fi
+    sleep 0.2
+  done
+}
+
+cmd_secure_stop() {
+  local pid
+  if pid="$(our_pid "$SECURE_PIDFILE" "$SECURE_CONFIG")"; then
+    if terminate "$pid" "secure broker" "$STOP_TIMEOUT"; then cds_keep "$SECURE_DIR" 1; else cds_keep "$SECURE_DIR" 0; fi
+  else
+    log "secure broker not running"
+  fi
+  rm -f "$SECURE_PIDFILE"
+}
+
+cmd_secure_status() {
+  local pid
+  if pid="$(our_pid "$SECURE_PIDFILE" "$SECURE_CONFIG")"; then
+    if port_open "$HOST" "$SECURE_PORT"; then
+      log "secure broker running: pid $pid, $HOST:$SECURE_PORT (SASL_SSL, SCRAM-SHA-512), controller $HOST:$SECURE_CONTROLLER_PORT, data $SECURE_DIR/data"
+      secure_paths
+    else
+      log "secure broker running but not answering (yet): pid $pid, $HOST:$SECURE_PORT, data $SECURE_DIR/data"
+    fi
+    return 0
+  fi
+  log "secure broker stopped; data $SECURE_DIR/data"
+  return 3
+}
+
+cmd_secure_clean() {
+  our_pid "$SECURE_PIDFILE" "$SECURE_CONFIG" >/dev/null && die "secure broker is running; run stop --secure first"
+  rm -rf "$SECURE_DIR"
+  log "removed the secure broker's data, logs, certificates and passwords ($SECURE_DIR)"
 }
 
 # ---------------------------------------------------------------------------- cluster
@@ -597,6 +833,10 @@ Local Apache Kafka $KAFKA_VERSION (KRaft, no Docker). Usage: bash tools/kafka/ka
   fetch                   download the jars once (Maven) into \$NURT_KAFKA_JARS
   start [--override k=v]  start (or reuse) the single broker on $HOST:$PORT and wait until it answers
   stop | status | logs [-f]
+  start --secure | stop --secure | status --secure | logs --secure | clean --secure
+                          a second single node with SASL/SCRAM-SHA-512 over TLS only, on
+                          $HOST:$SECURE_PORT (controller $SECURE_CONTROLLER_PORT); writes client.properties and
+                          nurt.env into $SECURE_DIR
   cluster-start | cluster-stop | cluster-status
                           three broker+controller nodes on ports 9192, 9292, 9392
   cluster-start-node N | cluster-stop-node N | cluster-kill-node N (kill -9) | logs [-f] N
@@ -610,11 +850,26 @@ EOF
 }
 
 main() {
-  local cmd="${1:-help}"
+  local cmd="${1:-help}" secure=0
   (($#)) && shift
+  if [[ "${1:-}" == --secure ]]; then
+    case "$cmd" in
+      start | stop | status | clean) secure=1 && shift ;;
+    esac
+  fi
   case "$cmd" in
-    start | stop | clean | cluster-*) [[ "$cmd" == cluster-status ]] || lock_state ;;
+    start | stop | clean) if ((secure)); then lock_state "$SECURE_DIR/.lock"; else lock_state; fi ;;
+    cluster-*) [[ "$cmd" == cluster-status ]] || lock_state ;;
   esac
+  if ((secure)); then
+    case "$cmd" in
+      start) cmd_secure_start "$@" ;;
+      stop) cmd_secure_stop ;;
+      status) cmd_secure_status ;;
+      clean) cmd_secure_clean ;;
+    esac
+    return
+  fi
   case "$cmd" in
     fetch) cmd_fetch ;;
     start) cmd_start "$@" ;;

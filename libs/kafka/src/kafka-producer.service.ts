@@ -12,7 +12,15 @@ import {
 import { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
 import { kafkaClientConfig, type KafkaEnv } from './kafka.config.js';
 import { nestLogCreator } from './kafka.logger.js';
-import { BROKER_PROBE, ensureReachable, whyUnreachable, type BrokerProbe } from './reachability.js';
+import {
+  BROKER_PROBE,
+  ensureReachable,
+  KafkaRefusedError,
+  securityProblem,
+  whyUnreachable,
+  whyUntrusted,
+  type BrokerProbe,
+} from './reachability.js';
 
 /** How a record without an explicit partition is placed. */
 export type Partitioning = 'key' | 'round-robin';
@@ -364,11 +372,14 @@ export class KafkaProducer implements OnApplicationShutdown {
   private async connect(): Promise<void> {
     this.connecting ??= (async () => {
       await ensureReachable(this.env.KAFKA_BROKERS, this.probe);
+      // An untrusted certificate fails at once, not after kafkajs' retries of the handshake.
+      const untrusted = await whyUntrusted(this.env.KAFKA_BROKERS, this.env);
+      if (untrusted !== null) throw new KafkaRefusedError(untrusted);
       await this.producer.connect();
     })().catch((err: unknown) => {
       this.connecting = null;
       throw new KafkaSendError(
-        `cannot connect to Kafka: ${err instanceof Error ? err.message : String(err)}`,
+        `cannot connect to Kafka: ${securityProblem(err, this.env) ?? (err instanceof Error ? err.message : String(err))}`,
         'not-written',
         { cause: err },
       );

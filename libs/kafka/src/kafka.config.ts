@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { ConfigError, envOrigin, loadConfig, ToBoolean, ToList, ToNumber, type Env } from '@nurt/config';
 import { Expose } from 'class-transformer';
 import { ArrayNotEmpty, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
@@ -19,10 +21,20 @@ export class KafkaEnv {
   @Matches(/^[A-Za-z0-9._-]+$/, { message: 'KAFKA_CLIENT_ID may contain only letters, digits, . _ -' })
   KAFKA_CLIENT_ID = 'nurt';
 
+  /** TLS to the brokers. Alone it trusts the system's CAs; KAFKA_SSL_CA_FILE names another. */
   @Expose()
   @ToBoolean()
   @IsBoolean()
   KAFKA_SSL = false;
+
+  /** A PEM file of the CA certificate(s) to trust for the brokers' TLS instead of the system's (with KAFKA_SSL=true). */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  KAFKA_SSL_CA_FILE?: string;
+
+  /** The certificates of KAFKA_SSL_CA_FILE, read by loadKafkaEnv (not a variable). */
+  sslCa?: string[];
 
   @Expose()
   @IsOptional()
@@ -166,7 +178,41 @@ export function loadKafkaEnv(env: Env = process.env): KafkaEnv {
       `KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD: both are required when KAFKA_SASL_MECHANISM is set (it is ${config.KAFKA_SASL_MECHANISM})`,
     ]);
   }
+  if (config.KAFKA_SSL_CA_FILE) config.sslCa = readCaFile(config.KAFKA_SSL_CA_FILE, config.KAFKA_SSL);
   return config;
+}
+
+/** The PEM certificates of KAFKA_SSL_CA_FILE; a ConfigError naming it when it cannot be used. */
+function readCaFile(file: string, ssl: boolean): string[] {
+  if (!ssl) {
+    throw new ConfigError([
+      `KAFKA_SSL_CA_FILE: a CA to trust is set (${file}) but KAFKA_SSL is not true; set KAFKA_SSL=true to connect over TLS, or unset KAFKA_SSL_CA_FILE`,
+    ]);
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err: unknown) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+    throw new ConfigError([
+      `KAFKA_SSL_CA_FILE: cannot read ${file} (${code}); it must name a PEM file of the CA to trust`,
+    ]);
+  }
+  const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const bad = pems.findIndex((pem) => {
+    try {
+      new X509Certificate(pem);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (pems.length === 0 || bad >= 0) {
+    throw new ConfigError([
+      `KAFKA_SSL_CA_FILE: ${file} holds no ${pems.length === 0 ? '' : 'valid '}PEM certificate (-----BEGIN CERTIFICATE-----); it must be the CA that signed the brokers' certificates`,
+    ]);
+  }
+  return pems.map((pem) => `${pem}\n`);
 }
 
 /**
@@ -198,7 +244,8 @@ export function kafkaClientConfig(env: KafkaEnv, clientIdSuffix?: string): Kafka
   return {
     brokers: env.KAFKA_BROKERS,
     clientId: clientIdSuffix ? `${env.KAFKA_CLIENT_ID}-${clientIdSuffix}` : env.KAFKA_CLIENT_ID,
-    ssl: env.KAFKA_SSL,
+    // kafkajs hands `ssl` to tls.connect: `true` trusts Node's CAs, `ca` replaces them.
+    ssl: env.KAFKA_SSL && env.sslCa ? { ca: env.sslCa } : env.KAFKA_SSL,
     ...(sasl ? { sasl } : {}),
     connectionTimeout: env.KAFKA_CONNECTION_TIMEOUT_MS,
     logLevel: KAFKAJS_LOG_LEVEL[env.KAFKA_LOG_LEVEL],

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ConfigError } from '@nurt/config';
 import type { TopicSpec } from '@nurt/contracts';
-import { ConfigResourceTypes, type Admin, type Kafka } from './kafkajs.js';
+import { ConfigResourceTypes, Kafka, logLevel, type Admin } from './kafkajs.js';
 import { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
-import type { KafkaEnv } from './kafka.config.js';
-import { whyUnreachable } from './reachability.js';
+import { kafkaClientConfig, type KafkaEnv } from './kafka.config.js';
+import { securityProblem, whyUnreachable, whyUntrusted } from './reachability.js';
 
 /** How often an app that started without Kafka looks for it again. */
 const RETRY_MS = 2000;
@@ -51,13 +52,18 @@ export class TopicBootstrap implements OnApplicationShutdown {
    * /health says so, REST that needs no broker serves) and this keeps trying in the background;
    * consumer groups join once it answers and the topics are declared (`ready`). Where the app
    * declares no topics (KAFKA_BOOTSTRAP_TOPICS=false), the groups still wait for the broker.
+   * A broker that refuses this client (an untrusted certificate, a wrong password) fails the start
+   * with a ConfigError naming the setting (KAFKA_SSL_CA_FILE, KAFKA_SASL_PASSWORD).
    */
   async start(declared: readonly TopicSpec[]): Promise<void> {
     const specs = this.env.KAFKA_BOOTSTRAP_TOPICS ? declared : [];
     if ((await whyUnreachable(this.env.KAFKA_BROKERS)) === null) {
+      await this.checkAccess();
       try {
         if (specs.length > 0) await this.ensure(specs);
       } catch (err: unknown) {
+        const refused = securityProblem(err, this.env);
+        if (refused !== null) throw new ConfigError([refused]);
         if (!(err instanceof ReplicationShortfall)) throw err;
         this.logger.warn(`${err.message}: starting without them (/health says Kafka is not ready); trying again`);
         return this.retry(specs, err.message);
@@ -101,7 +107,7 @@ export class TopicBootstrap implements OnApplicationShutdown {
           this.logger.log('Kafka answers: topics declared, consumer groups joining');
           this.done();
         } catch (err: unknown) {
-          const message = err instanceof Error ? err.message : String(err);
+          const message = securityProblem(err, this.env) ?? (err instanceof Error ? err.message : String(err));
           if (message !== lastError) this.logger.warn(`topic bootstrap: ${message}; trying again`);
           this.retry(specs, message);
         }
@@ -124,6 +130,31 @@ export class TopicBootstrap implements OnApplicationShutdown {
         this.logger.warn(`topic bootstrap: ${(err as Error).message}; retrying in ${delay} ms`);
         await new Promise((r) => setTimeout(r, delay));
       }
+    }
+  }
+
+  /**
+   * The certificate and the login, checked before anything else (also where there is nothing to
+   * declare): a refusal is a ConfigError naming the setting. The login goes through a client of
+   * its own that logs nothing and does not retry, so that the one line is all a refusal prints.
+   */
+  private async checkAccess(): Promise<void> {
+    const untrusted = await whyUntrusted(this.env.KAFKA_BROKERS, this.env);
+    if (untrusted !== null) throw new ConfigError([untrusted]);
+    if (!this.env.KAFKA_SASL_MECHANISM) return;
+    const admin = new Kafka({
+      ...kafkaClientConfig(this.env, 'login-check'),
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+    }).admin();
+    try {
+      await admin.connect();
+    } catch (err: unknown) {
+      const refused = securityProblem(err, this.env);
+      // Anything else (a broker restarting) is left to the bootstrap's own retries.
+      if (refused !== null) throw new ConfigError([refused]);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
     }
   }
 
