@@ -1,0 +1,88 @@
+// Each lab of `npm run lab` in its short mode against the real broker, its claims asserted on the
+// evidence it returns, and nothing of it left behind on the broker.
+import { consumerOffsets } from '../tools/labs/consumer-offsets.js';
+import { keysVsRoundRobin } from '../tools/labs/keys-vs-round-robin.js';
+import type { Cleaned, Lab, LabOptions } from '../tools/labs/kit.js';
+import { LABS } from '../tools/labs/labs.js';
+import { topicsPartitionsOffsets } from '../tools/labs/topics-partitions-offsets.js';
+import { plainKafka } from './support/kafka.js';
+import { waitFor } from './support/wait.js';
+
+const printed: string[] = [];
+const options: LabOptions = { log: (line) => printed.push(line), short: true };
+
+async function run<E extends { cleaned: Cleaned }>(lab: Lab<E>): Promise<E> {
+  printed.length = 0;
+  const evidence = await lab.run(options);
+  expect(printed.some((line) => line.startsWith('cleanup: deleted'))).toBe(true);
+  await expectGone(evidence.cleaned);
+  return evidence;
+}
+
+/** The lab deleted its topics and groups. */
+async function expectGone(cleaned: Cleaned): Promise<void> {
+  expect(cleaned.topics.length).toBeGreaterThan(0);
+  expect(cleaned.topics.every((t) => t.startsWith('lab-'))).toBe(true);
+  const admin = plainKafka('nurt-test-labs').admin();
+  await admin.connect();
+  try {
+    await waitFor('the lab topics to be deleted', async () => {
+      const topics = new Set(await admin.listTopics());
+      return cleaned.topics.every((t) => !topics.has(t));
+    });
+    const { groups } = await admin.listGroups();
+    expect(groups.map((g) => g.groupId).filter((g) => cleaned.groups.includes(g))).toEqual([]);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+const counts = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+
+describe('labs (npm run lab, short mode, real broker)', () => {
+  it('every lab has a unique name and a one-line summary', () => {
+    const names = LABS.map((l) => l.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const lab of LABS) expect(lab.summary).toMatch(/^[^\n]{10,140}$/);
+  });
+
+  it('topics-partitions-offsets: each record sits at the partition and offset the broker acknowledged', async () => {
+    const e = await run(topicsPartitionsOffsets);
+    expect(e.offsetsBefore).toEqual([0, 1, 2].map((partition) => ({ partition, low: 0, high: 0 })));
+    expect(counts(e.offsetsAfter.map((o) => o.high - o.low))).toBe(e.written.length);
+    // Unkeyed records spread over every partition; offsets count up from 0 within each.
+    for (const o of e.offsetsAfter) {
+      const mine = e.written.filter((w) => w.partition === o.partition).map((w) => w.offset);
+      expect(mine).toEqual(Array.from({ length: o.high }, (_, i) => i));
+    }
+    const readAt = new Map(e.readBack.map((r) => [`${r.partition}/${r.offset}`, r.value]));
+    expect(readAt.size).toBe(e.written.length);
+    for (const w of e.written) expect(readAt.get(`${w.partition}/${w.offset}`)).toBe(w.value);
+  });
+
+  it('keys-vs-round-robin: every record of one key on one partition, in order; unkeyed spread evenly', async () => {
+    const e = await run(keysVsRoundRobin);
+    const keys = Object.keys(e.keyed.partitionsByKey);
+    expect(keys).toHaveLength(12);
+    for (const key of keys) {
+      expect(e.keyed.partitionsByKey[key]).toHaveLength(1);
+      const seqs = e.keyed.sequenceByKey[key] ?? [];
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    }
+    const total = counts(e.keyed.countsByPartition);
+    expect(counts(e.unkeyed.countsByPartition)).toBe(total);
+    expect(e.unkeyed.countsByPartition).toEqual(e.unkeyed.countsByPartition.map(() => total / e.partitions));
+  });
+
+  it('consumer-offsets: earliest reads the history, latest only what follows; a restart resumes at the commit', async () => {
+    const e = await run(consumerOffsets);
+    const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+    expect(e.earliest).toEqual(range(0, e.oldRecords + e.newRecords));
+    expect(e.latest).toEqual(range(e.oldRecords, e.oldRecords + e.newRecords));
+    const { firstRun, committedAfterFirstRun, secondRun, written } = e.resume;
+    expect(committedAfterFirstRun).toBe(firstRun.length);
+    expect(firstRun).toEqual(range(0, committedAfterFirstRun));
+    expect(secondRun).toEqual(range(committedAfterFirstRun, written));
+    expect(e.nurtSettings.some((s) => s.startsWith('libs/kafka/src/projection.server.ts'))).toBe(true);
+  });
+});

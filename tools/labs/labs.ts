@@ -1,0 +1,7 @@
+// Every lab, in the order the lecture introduces its concept.
+import type { Lab } from './kit.js';
+import { consumerOffsets } from './consumer-offsets.js';
+import { keysVsRoundRobin } from './keys-vs-round-robin.js';
+import { topicsPartitionsOffsets } from './topics-partitions-offsets.js';
+
+export const LABS: readonly Lab[] = [topicsPartitionsOffsets, keysVsRoundRobin, consumerOffsets];
