@@ -1,5 +1,6 @@
 // Each lab of `npm run lab` in its short mode against the real broker, its claims asserted on the
 // evidence it returns, and nothing of it left behind on the broker.
+import { consumerGroupsRebalancing } from '../tools/labs/consumer-groups-rebalancing.js';
 import { consumerOffsets } from '../tools/labs/consumer-offsets.js';
 import { keysVsRoundRobin } from '../tools/labs/keys-vs-round-robin.js';
 import type { Cleaned, Lab, LabOptions } from '../tools/labs/kit.js';
@@ -84,5 +85,29 @@ describe('labs (npm run lab, short mode, real broker)', () => {
     expect(firstRun).toEqual(range(0, committedAfterFirstRun));
     expect(secondRun).toEqual(range(committedAfterFirstRun, written));
     expect(e.nurtSettings.some((s) => s.startsWith('libs/kafka/src/projection.server.ts'))).toBe(true);
+  });
+  it("consumer-groups-rebalancing: a killed member's partitions end up with the survivors, a leaver's at once", async () => {
+    const e = await run(consumerGroupsRebalancing);
+    const all = Array.from({ length: e.partitions }, (_, p) => p);
+    const owned = (members: Readonly<Record<string, readonly number[]>>): number[] =>
+      Object.values(members)
+        .flat()
+        .sort((a, b) => a - b);
+    expect(Object.keys(e.before).sort()).toEqual(['c1', 'c2', 'c3']);
+    expect(owned(e.before)).toEqual(all);
+    expect(e.crash.orphaned.length).toBeGreaterThan(0);
+    // After the kill: only the survivors, and between them every partition, the killed one's included.
+    expect(Object.keys(e.crash.after).sort()).toEqual(['c1', 'c3']);
+    expect(owned(e.crash.after)).toEqual(all);
+    for (const r of e.crash.records) expect(r.readBy).not.toBe(e.crash.killed);
+    // A crash is noticed after the session timeout (less the last heartbeat's age), not before.
+    expect(e.crash.rebalancedMs).toBeGreaterThanOrEqual(e.sessionTimeoutMs - 1000);
+    const waited = (orphaned: boolean): number[] =>
+      e.crash.records.filter((r) => e.crash.orphaned.includes(r.partition) === orphaned).map((r) => r.waitedMs);
+    expect(Math.min(...waited(true))).toBeGreaterThanOrEqual(e.sessionTimeoutMs - 1000);
+    expect(Math.max(...waited(false))).toBeLessThan(e.sessionTimeoutMs / 2);
+    // A member that leaves is replaced without waiting for a session timeout.
+    expect(e.leave.after).toEqual({ c1: all });
+    expect(e.leave.rebalancedMs).toBeLessThan(e.sessionTimeoutMs);
   });
 });

@@ -104,9 +104,15 @@ export class LabScope {
     await this.admin.createTopics({ topics: [{ topic, numPartitions, configEntries }], waitForLeaders: true });
   }
 
+  /** Remembers a group of this run (joined by another process) for deletion. */
+  group(groupId: string): string {
+    if (!this.groups.includes(groupId)) this.groups.push(groupId);
+    return groupId;
+  }
+
   /** A consumer in a group of this run (remembered for deletion), disconnected on cleanup. */
   consumer(config: ConsumerConfig): Consumer {
-    if (!this.groups.includes(config.groupId)) this.groups.push(config.groupId);
+    this.group(config.groupId);
     const consumer = this.kafka.consumer({ maxWaitTimeInMs: 200, ...config });
     this.defer(`consumer of ${config.groupId}`, () => consumer.disconnect());
     return consumer;
@@ -115,13 +121,17 @@ export class LabScope {
   private async deleteCreated(): Promise<void> {
     const failures: string[] = [];
     if (this.groups.length > 0) {
-      try {
-        await this.admin.deleteGroups([...this.groups]);
-      } catch (err: unknown) {
-        // A group that never committed may be gone already; anything else is worth a line.
-        const groups = (err as { groups?: { groupId: string; errorCode: number; error?: Error }[] }).groups ?? [];
-        const real = groups.filter((g) => g.errorCode !== 69 && g.errorCode !== 0);
-        if (groups.length === 0 || real.length > 0) failures.push(`groups: ${(err as Error).message}`);
+      // A group is deleted only once empty: a member killed a moment ago stays in it until its
+      // session times out, so a non-empty group is retried for a while.
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const problem = await this.deleteGroups();
+        if (!problem) break;
+        if (problem.retriable && Date.now() < deadline) await sleep(500);
+        else {
+          failures.push(`groups: ${problem.message}`);
+          break;
+        }
       }
     }
     if (this.topics.length > 0) {
@@ -137,6 +147,20 @@ export class LabScope {
     ].filter(Boolean);
     if (failures.length > 0) this.log(`cleanup: could not delete everything: ${failures.join('; ')}`);
     else if (what.length > 0) this.log(`cleanup: deleted ${what.join(' and ')}`);
+  }
+
+  private async deleteGroups(): Promise<{ message: string; retriable: boolean } | undefined> {
+    try {
+      await this.admin.deleteGroups([...this.groups]);
+      return undefined;
+    } catch (err: unknown) {
+      // 69 GROUP_ID_NOT_FOUND: a group that never committed may be gone already. 68 NON_EMPTY_GROUP.
+      const groups = (err as { groups?: { groupId: string; errorCode: number }[] }).groups ?? [];
+      const real = groups.filter((g) => g.errorCode !== 69 && g.errorCode !== 0);
+      if (groups.length > 0 && real.length === 0) return undefined;
+      const message = err instanceof Error ? err.message : String(err);
+      return { message, retriable: real.length > 0 && real.every((g) => g.errorCode === 68) };
+    }
   }
 
   /** Runs the cleanup steps once (a second call waits for the first). */

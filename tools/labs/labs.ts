@@ -1,7 +1,13 @@
 // Every lab, in the order the lecture introduces its concept.
 import type { Lab } from './kit.js';
+import { consumerGroupsRebalancing } from './consumer-groups-rebalancing.js';
 import { consumerOffsets } from './consumer-offsets.js';
 import { keysVsRoundRobin } from './keys-vs-round-robin.js';
 import { topicsPartitionsOffsets } from './topics-partitions-offsets.js';
 
-export const LABS: readonly Lab[] = [topicsPartitionsOffsets, keysVsRoundRobin, consumerOffsets];
+export const LABS: readonly Lab[] = [
+  topicsPartitionsOffsets,
+  keysVsRoundRobin,
+  consumerOffsets,
+  consumerGroupsRebalancing,
+];
