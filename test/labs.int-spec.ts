@@ -5,6 +5,7 @@ import { consumerOffsets } from '../tools/labs/consumer-offsets.js';
 import { keysVsRoundRobin } from '../tools/labs/keys-vs-round-robin.js';
 import type { Cleaned, Lab, LabOptions } from '../tools/labs/kit.js';
 import { LABS } from '../tools/labs/labs.js';
+import { pubSub } from '../tools/labs/pub-sub.js';
 import { topicsPartitionsOffsets } from '../tools/labs/topics-partitions-offsets.js';
 import { plainKafka } from './support/kafka.js';
 import { waitFor } from './support/wait.js';
@@ -109,5 +110,23 @@ describe('labs (npm run lab, short mode, real broker)', () => {
     // A member that leaves is replaced without waiting for a session timeout.
     expect(e.leave.after).toEqual({ c1: all });
     expect(e.leave.rebalancedMs).toBeLessThan(e.sessionTimeoutMs);
+  });
+  it('pub-sub: every group reads every record once, the slow one later than the others', async () => {
+    const e = await run(pubSub);
+    expect(e.groups).toHaveLength(3);
+    const sorted = [...e.written].sort();
+    for (const g of e.groups) expect([...g.read].sort()).toEqual(sorted);
+    const slow = e.groups.filter((g) => g.delayMs > 0);
+    const fast = e.groups.filter((g) => g.delayMs === 0);
+    expect(slow).toHaveLength(1);
+    for (const f of fast) expect(f.finishedMs).toBeLessThan(slow[0]?.finishedMs ?? 0);
+    // While the fast groups were done, the slow one was still behind: it held nobody up.
+    expect(
+      e.progress.some(
+        (p) =>
+          fast.every((f) => p.read[f.name] === e.written.length) &&
+          (p.read[slow[0]?.name ?? ''] ?? 0) < e.written.length,
+      ),
+    ).toBe(true);
   });
 });

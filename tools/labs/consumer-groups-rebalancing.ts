@@ -144,7 +144,6 @@ export const consumerGroupsRebalancing: Lab<ConsumerGroupsRebalancingEvidence> =
           }
         });
       }
-      const alive = (): string[] => members.filter((m) => !m.exited).map((m) => m.name);
       const failed = (): string => members.map((m) => (m.stderr ? `${m.name}: ${m.stderr.trim()}` : '')).join(' ');
       let view = await groupView(scope.admin, groupId, topic);
       await waitFor(
@@ -184,6 +183,7 @@ export const consumerGroupsRebalancing: Lab<ConsumerGroupsRebalancingEvidence> =
 
       const killed = 'c2';
       const victim = members.find((m) => m.name === killed)!;
+      const survivors = members.map((m) => m.name).filter((name) => name !== killed);
       const orphaned = before[killed] ?? [];
       explain(
         log,
@@ -203,7 +203,7 @@ export const consumerGroupsRebalancing: Lab<ConsumerGroupsRebalancingEvidence> =
           view = await groupView(scope.admin, groupId, topic);
           const note = `${view.state} (${Object.keys(view.members).sort().join(', ')})`;
           if (seenStates.at(-1)?.endsWith(note) !== true) seenStates.push(`+${seconds(Date.now() - killedAt)} ${note}`);
-          return settled(view, alive());
+          return settled(view, survivors);
         },
         SESSION_TIMEOUT_MS + 30_000,
       );

@@ -3,6 +3,7 @@ import type { Lab } from './kit.js';
 import { consumerGroupsRebalancing } from './consumer-groups-rebalancing.js';
 import { consumerOffsets } from './consumer-offsets.js';
 import { keysVsRoundRobin } from './keys-vs-round-robin.js';
+import { pubSub } from './pub-sub.js';
 import { topicsPartitionsOffsets } from './topics-partitions-offsets.js';
 
 export const LABS: readonly Lab[] = [
@@ -10,4 +11,5 @@ export const LABS: readonly Lab[] = [
   keysVsRoundRobin,
   consumerOffsets,
   consumerGroupsRebalancing,
+  pubSub,
 ];
