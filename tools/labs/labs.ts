@@ -1,0 +1,15 @@
+// Every lab, in the order the lecture introduces its concept.
+import type { Lab } from './kit.js';
+import { consumerGroupsRebalancing } from './consumer-groups-rebalancing.js';
+import { consumerOffsets } from './consumer-offsets.js';
+import { keysVsRoundRobin } from './keys-vs-round-robin.js';
+import { pubSub } from './pub-sub.js';
+import { topicsPartitionsOffsets } from './topics-partitions-offsets.js';
+
+export const LABS: readonly Lab[] = [
+  topicsPartitionsOffsets,
+  keysVsRoundRobin,
+  consumerOffsets,
+  consumerGroupsRebalancing,
+  pubSub,
+];
