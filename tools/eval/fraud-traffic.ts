@@ -125,6 +125,27 @@ function makeShopper(random: Random, id: string, days: number, start: number): S
   };
 }
 
+/** Makes a customer's transaction at a time (ms) and appends it to `into`. */
+function writer(
+  customerId: string,
+  next: () => string,
+  into: CustomerTransaction[],
+): (at: number, store: string, type: TransactionType, amount: number) => CustomerTransaction {
+  return (at, store, type, amount) => {
+    const t: CustomerTransaction = {
+      id: next(),
+      amount: money(amount),
+      currency: DEFAULT_CURRENCY,
+      store,
+      type,
+      customerId,
+      occurredAt: new Date(Math.round(at)).toISOString(),
+    };
+    into.push(t);
+    return t;
+  };
+}
+
 /** The honest transactions of one shopper over the period. */
 function honestShopping(
   random: Random,
@@ -134,19 +155,7 @@ function honestShopping(
   next: () => string,
 ): CustomerTransaction[] {
   const out: CustomerTransaction[] = [];
-  const tx = (at: number, store: string, type: TransactionType, amount: number): CustomerTransaction => {
-    const t: CustomerTransaction = {
-      id: next(),
-      amount: money(amount),
-      currency: DEFAULT_CURRENCY,
-      store,
-      type,
-      customerId: s.id,
-      occurredAt: new Date(Math.round(at)).toISOString(),
-    };
-    out.push(t);
-    return t;
-  };
+  const tx = writer(s.id, next, out);
   // Where the shopper is at a time: home, or (after getting there) the trip's city until they leave it.
   let away: { from: number; until: number; city: string } | null = null;
   if (s.trip) {
@@ -229,19 +238,7 @@ function inject(
   next: () => string,
   all: CustomerTransaction[],
 ): Incident {
-  const add = (at: number, store: string, type: TransactionType, amount: number): CustomerTransaction => {
-    const t: CustomerTransaction = {
-      id: next(),
-      amount: money(amount),
-      currency: DEFAULT_CURRENCY,
-      store,
-      type,
-      customerId: s.id,
-      occurredAt: new Date(Math.round(at)).toISOString(),
-    };
-    all.push(t);
-    return t;
-  };
+  const add = writer(s.id, next, all);
   const from = start + (days / 3) * DAY;
   const to = start + (days - 0.5) * DAY;
   let at = from + random() * (to - from);

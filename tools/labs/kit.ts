@@ -3,6 +3,9 @@
 import { kafkaClientConfig, loadKafkaEnv } from '@nurt/kafka';
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, ConsumerConfig, Kafka, KafkaMessage } from 'kafkajs';
+import { sleep, waitFor } from '../../test/support/wait.js';
+
+export { sleep, waitFor };
 
 export interface LabOptions {
   /** Where the lab prints what it explains, does and sees. */
@@ -42,24 +45,6 @@ export function labKafka(clientId: string): Kafka {
 /** `lab-<lab>-<run>`: a prefix no other run (nor another engineer's test) on the same broker shares. */
 export function runPrefix(lab: string): string {
   return `lab-${lab}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `probe` until it returns true; the error says what was awaited. */
-export async function waitFor(
-  what: string,
-  probe: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 const openScopes = new Set<LabScope>();
