@@ -4,7 +4,14 @@
  * would deliver, interleaved in different ways.
  */
 import type { Transaction } from '@nurt/contracts';
-import { migrate, PgliteDatabase, type Database, type DeliveredEvent } from '@nurt/database';
+import {
+  loadDatabaseEnv,
+  migrate,
+  PgliteDatabase,
+  RetentionSchedule,
+  type Database,
+  type DeliveredEvent,
+} from '@nurt/database';
 import { FraudEnv } from '../libs/fraud/src/fraud.config.js';
 import { fraudMigrations } from '../libs/fraud/src/fraud.migrations.js';
 import { FraudRepository, type RecordedBatch } from '../libs/fraud/src/fraud.repository.js';
@@ -116,6 +123,24 @@ describe('anti-fraud judges in event time (FraudRepository on PGlite)', () => {
     await sleep(1100);
     expect(await repo.judgeReady(100)).toEqual({ judged: 12, raised: 3 });
     expect(await alertIds()).toEqual(EXPECTED);
+  });
+
+  it('keeps a transaction older than the history window until it is judged, then prunes it', async () => {
+    const repo = await repository(0);
+    const retention = new RetentionSchedule(db, loadDatabaseEnv({}));
+    retention.register({
+      table: 'fraud.customer_events',
+      column: 'occurred_at',
+      keepMs: repo.historyKeptForMs(),
+      onlyIf: 'judged',
+    });
+    const ancient = { ...tx('ancient', 'Warsaw', 'purchase', 10, 0), occurredAt: '2020-01-01T00:00:00.000Z' };
+    await repo.record(batch(0, [ancient], 0, 1));
+    await retention.pruneNow();
+    expect((await repo.pending()).transactions).toBe(1);
+    expect((await repo.judgeReady(100)).judged).toBe(1);
+    await retention.pruneNow();
+    expect(await db.query('SELECT 1 FROM fraud.customer_events')).toEqual([]);
   });
 
   it('records a redelivered batch once and never judges a transaction twice', async () => {

@@ -247,8 +247,10 @@ describe('record fuzzing: malformed records beside valid ones (real broker, Post
       });
     }
     const kinds = new Map<string, number>();
-    for (const w of written)
-      if (!w.valid) kinds.set(w.kind.split(' ')[0] ?? w.kind, (kinds.get(w.kind.split(' ')[0] ?? w.kind) ?? 0) + 1);
+    for (const { valid, kind } of written) {
+      const family = kind.split(' ')[0] ?? kind;
+      if (!valid) kinds.set(family, (kinds.get(family) ?? 0) + 1);
+    }
     process.stderr.write(
       `record fuzz: ${written.length} records, ${written.filter((w) => !w.valid).length} malformed ${JSON.stringify(Object.fromEntries(kinds))}, ${VALID} valid\n`,
     );
@@ -260,9 +262,11 @@ describe('record fuzzing: malformed records beside valid ones (real broker, Post
     const expectedOrigins = new Set<string>();
     try {
       for (let i = 0; i < written.length;) {
-        // Huge records go alone (a request is limited to 1 MiB), the rest 500 at a time.
-        const n = (written[i]?.value?.length ?? 0) > 100_000 ? 1 : 500;
-        const chunk = written.slice(i, i + n).filter((w, k) => k === 0 || (w.value?.length ?? 0) <= 100_000);
+        // Huge records go alone (a request is limited to 1 MiB), the rest up to 500 at a time.
+        const huge = (w: Written | undefined): boolean => (w?.value?.length ?? 0) > 100_000;
+        let end = i + 1;
+        while (end < Math.min(i + 500, written.length) && !huge(written[i]) && !huge(written[end])) end++;
+        const chunk = written.slice(i, end);
         const placed = chunk.map((w, k) => ({ w, partition: (i + k) % PARTITIONS }));
         const results = await producer.send({
           topic: TOPIC,

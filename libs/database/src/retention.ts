@@ -9,6 +9,8 @@ export interface RetentionRule {
   readonly table: string;
   readonly column: string;
   readonly keepMs: number;
+  /** A boolean column that must be true for a row to go (rows still waiting for work stay). */
+  readonly onlyIf?: string;
 }
 
 const QUALIFIED = /^[a-z_][a-z0-9_]{0,62}\.[a-z_][a-z0-9_]{0,62}$/;
@@ -37,7 +39,7 @@ export class RetentionSchedule implements OnApplicationBootstrap, OnApplicationS
   }
 
   register(rule: RetentionRule): void {
-    if (!QUALIFIED.test(rule.table) || !IDENTIFIER.test(rule.column)) {
+    if (!QUALIFIED.test(rule.table) || !IDENTIFIER.test(rule.column) || !IDENTIFIER.test(rule.onlyIf ?? 'x')) {
       throw new Error(`Invalid retention rule ${rule.table}.${rule.column}`);
     }
     if (!(rule.keepMs > 0)) throw new Error(`Retention of ${rule.table} must be positive, got ${rule.keepMs}`);
@@ -65,7 +67,8 @@ export class RetentionSchedule implements OnApplicationBootstrap, OnApplicationS
         const rows = await this.db.query<{ n: string }>(
           `WITH gone AS (
              DELETE FROM ${rule.table} WHERE ctid IN (
-               SELECT ctid FROM ${rule.table} WHERE ${rule.column} < now() - make_interval(secs => $1) LIMIT ${CHUNK}
+               SELECT ctid FROM ${rule.table} WHERE ${rule.column} < now() - make_interval(secs => $1)
+               ${rule.onlyIf ? `AND ${rule.onlyIf}` : ''} LIMIT ${CHUNK}
              ) RETURNING 1)
            SELECT count(*) AS n FROM gone`,
           [rule.keepMs / 1000],

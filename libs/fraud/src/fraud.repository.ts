@@ -116,7 +116,7 @@ export class FraudRepository implements OutboxSource {
         );
       }
       // Every record moves the partition's event time, a repeat or one without a customer too.
-      const streamTime = Math.max(...batch.records.map((r) => Date.parse(r.value.occurredAt)));
+      const streamTime = batch.records.reduce((t, r) => Math.max(t, Date.parse(r.value.occurredAt)), 0);
       const behind = BigInt(last.offset) + 1n < BigInt(batch.highWatermark);
       await q.query(
         `INSERT INTO fraud.stream_progress AS p (partition, stream_time, behind, updated_at) VALUES ($1, $2, $3, now())

@@ -54,11 +54,13 @@ export class FraudService implements OnModuleInit, OnApplicationBootstrap, Befor
   }
 
   onModuleInit(): void {
-    // The rules look back at most this far; older history only takes room.
+    // The rules look back at most this far; older history only takes room. A transaction not
+    // judged yet stays, however old (an old transaction read late is still judged).
     this.retention.register({
       table: 'fraud.customer_events',
       column: 'occurred_at',
       keepMs: this.repository.historyKeptForMs(),
+      onlyIf: 'judged',
     });
   }
 
