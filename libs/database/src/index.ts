@@ -21,4 +21,3 @@ export {
   type DeliveredEvent,
 } from './applied-once.js';
 export { RetentionSchedule, type RetentionRule } from './retention.js';
-export { DrainLoop, type DrainLoopOptions } from './drain-loop.js';

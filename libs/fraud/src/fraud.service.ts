@@ -6,8 +6,8 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { FraudAlertEvent } from '@nurt/contracts';
-import { DrainLoop, RetentionSchedule } from '@nurt/database';
-import type { OutboxRelay } from '@nurt/kafka';
+import { RetentionSchedule } from '@nurt/database';
+import { DrainLoop, type OutboxRelay } from '@nurt/kafka';
 import { METRICS_REGISTRY } from '@nurt/observability';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { FraudEnv } from './fraud.config.js';

@@ -27,3 +27,4 @@ export {
 export { startProjections } from './projections.js';
 export { ReplicationShortfall, TopicBootstrap, type TopicChange } from './topic-bootstrap.service.js';
 export { tailTopic, type TailedRecord, type TopicTail } from './topic-tail.js';
+export { DrainLoop, type DrainLoopOptions } from './drain-loop.js';

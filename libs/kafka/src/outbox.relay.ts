@@ -1,5 +1,5 @@
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { DrainLoop } from '@nurt/database';
+import { DrainLoop } from './drain-loop.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { KafkaProducer, ProduceRecord } from './kafka-producer.service.js';
 

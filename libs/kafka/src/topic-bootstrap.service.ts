@@ -20,9 +20,7 @@ export interface TopicChange {
  * Fewer brokers are up than the replication factor the topics must have (KAFKA_REPLICATION_FACTOR):
  * a topic is not created below it. An app starting so waits (and says so) until they are.
  */
-export class ReplicationShortfall extends Error {
-  readonly retriable = false;
-}
+export class ReplicationShortfall extends Error {}
 
 /** How long a bootstrap waits for the reassignment that raises a topic's replication factor. */
 const REASSIGNMENT_WAIT_MS = 30_000;
@@ -322,7 +320,7 @@ export class TopicBootstrap implements OnApplicationShutdown {
       if (current >= target) continue;
       if (brokers.length < target) {
         this.logger.warn(
-          `topic ${spec.name} has replication factor ${current}, below ${target}; ${brokers.length} broker${brokers.length === 1 ? ' is' : 's are'} up: raised once enough are`,
+          `topic ${spec.name} has replication factor ${current}, below ${target}; ${brokers.length} broker${brokers.length === 1 ? ' is' : 's are'} up: raised at the next start with enough brokers`,
         );
         continue;
       }
