@@ -113,11 +113,12 @@ describe('secured broker: SASL/SCRAM-SHA-512 over TLS (kafka.sh start --secure)'
 
   it('refuses the same client without credentials, and a plaintext one', async () => {
     const ca = readFileSync(secure.KAFKA_SSL_CA_FILE ?? '', 'utf8');
-    const attempt = async (ssl: kafkajs.KafkaConfig['ssl']): Promise<string> => {
+    const attempt = async (ssl: kafkajs.KafkaConfig['ssl'], sasl?: kafkajs.SASLOptions): Promise<string> => {
       const admin = new kafkajs.Kafka({
         clientId: 'nurt-secure-test',
         brokers: [secure.KAFKA_BROKERS ?? ''],
         ssl,
+        ...(sasl ? { sasl } : {}),
         logLevel: kafkajs.logLevel.NOTHING,
         retry: { retries: 0 },
       }).admin();
@@ -131,6 +132,13 @@ describe('secured broker: SASL/SCRAM-SHA-512 over TLS (kafka.sh start --secure)'
         await admin.disconnect();
       }
     };
+    // The same client with the credentials gets in: what refuses the others is what they lack.
+    const sasl = {
+      mechanism: 'scram-sha-512' as const,
+      username: secure.KAFKA_SASL_USERNAME ?? '',
+      password: secure.KAFKA_SASL_PASSWORD ?? '',
+    };
+    expect(await attempt({ ca: [ca] }, sasl)).toBe('accepted');
     expect(await attempt({ ca: [ca] })).toMatch(/^refused/);
     expect(await attempt(false)).toMatch(/^refused/);
   });
