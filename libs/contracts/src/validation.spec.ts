@@ -1,5 +1,5 @@
 import { parseTransaction } from './transaction.event.js';
-import { inputProblem, MAX_INPUT_DEPTH } from './validation.js';
+import { inputProblem, ISO_DATE_TIME, MAX_INPUT_DEPTH } from './validation.js';
 
 const good = { id: 'TX1', amount: 10, store: 'Warsaw', type: 'purchase' };
 
@@ -42,5 +42,25 @@ describe('inputProblem: what no rule of a class should have to meet', () => {
       errors: [{ field: 'store', message: 'store must not contain a NUL character (\\u0000)' }],
     });
     expect(parseTransaction(good, { timestamp: new Date() })).toMatchObject({ ok: true });
+  });
+});
+
+describe('ISO_DATE_TIME', () => {
+  it('takes a date and time with seconds and its zone, and nothing new Date() cannot read', () => {
+    for (const ok of ['2026-11-24T12:00:00Z', '2026-11-24T23:59:59.123456+01:00', '2026-01-31T00:00:00-05:30']) {
+      expect(ISO_DATE_TIME.test(ok)).toBe(true);
+      expect(Number.isNaN(Date.parse(ok))).toBe(false);
+    }
+    for (const bad of [
+      '2026-13-45T99:99Z',
+      '2026-11-24T24:00:00Z',
+      '2026-11-24T12:60:00Z',
+      '2026-11-24T12:00Z',
+      '2026-11-24T12:00:00',
+      '2026-11-24',
+      '2026-11-24T12:00:00+25:00',
+    ]) {
+      expect(ISO_DATE_TIME.test(bad)).toBe(false);
+    }
   });
 });

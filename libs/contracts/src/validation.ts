@@ -53,10 +53,13 @@ export const STORABLE_TEXT = '^(?:[^\\u0000\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\
 export const NON_BLANK_TEXT = `^(?=[\\s\\S]*\\S)${STORABLE_TEXT.slice(1)}`;
 
 /**
- * A date and time with its zone, e.g. 2026-11-30T12:00:00Z or …T12:00+01:00: what the query
- * filters (`since`) and the admin endpoints take, and what OpenAPI's `date-time` describes.
+ * A date and time with seconds and its zone (RFC 3339, what OpenAPI's `date-time` describes), e.g.
+ * 2026-11-30T12:00:00Z or …T12:00:00.5+01:00: what the query filters (`since`) and the admin
+ * endpoints take. Months, days, hours, minutes and seconds in range, so that `new Date()` of what
+ * passes is never an Invalid Date (a day past its month's end, as 02-30, rolls over).
  */
-export const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+export const ISO_DATE_TIME =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
 export interface ParseOptions {
   /** Reject fields the class does not declare (REST input) instead of dropping them (events, for forward compatibility). */
