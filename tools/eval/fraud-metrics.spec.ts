@@ -117,7 +117,9 @@ describe('fraud evaluation: labelled traffic', () => {
   it('refunds honest purchases at the store they were made, after them', () => {
     const fraud = new Set(traffic.incidents.flatMap((i) => i.transactionIds));
     const honest = traffic.transactions.filter((x) => !fraud.has(x.id));
-    for (const r of honest.filter((x) => x.type === 'refund')) {
+    const refunds = honest.filter((x) => x.type === 'refund');
+    expect(refunds.length).toBeGreaterThan(0);
+    for (const r of refunds) {
       const earlier = honest.filter(
         (p) =>
           p.customerId === r.customerId && p.type === 'purchase' && p.store === r.store && p.occurredAt < r.occurredAt,

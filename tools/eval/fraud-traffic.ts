@@ -45,7 +45,7 @@ export interface TrafficOptions {
   readonly incidentsPerKind: number;
   /** Start of the period (ms). */
   readonly start: number;
-  /** Prefix of every id (customers and transactions), so runs never collide on a shared topic. */
+  /** Prefix of every id (customers and transactions); per seed, so a run's ids (and the docs' alert ids) repeat. */
   readonly prefix: string;
 }
 

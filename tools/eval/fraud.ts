@@ -177,14 +177,15 @@ await runEvaluation(COMMAND, async () => {
   );
 
   // The same rules in memory, over the traffic in event order: the default must agree with the pipeline.
-  const inMemory = judgeInMemory(traffic.transactions, envWith({}));
+  const defaults = envWith({});
+  const inMemory = judgeInMemory(traffic.transactions, defaults);
   const agrees = sameIds(ids(inMemory), ids(byStore.alerts));
   log(
     `In memory (libs/fraud judge, default thresholds): ${inMemory.length} alerts, ${agrees ? 'the same as the pipeline' : 'DIFFERENT from the pipeline'}`,
   );
   log('');
   log(
-    'Amount rule thresholds on this traffic (in memory; FRAUD_AMOUNT_THRESHOLD × FRAUD_AMOUNT_MIN_RATIO, FRAUD_AMOUNT_MIN_HISTORY 6):',
+    `Amount rule thresholds on this traffic (in memory; FRAUD_AMOUNT_THRESHOLD × FRAUD_AMOUNT_MIN_RATIO, FRAUD_AMOUNT_MIN_HISTORY ${defaults.FRAUD_AMOUNT_MIN_HISTORY}):`,
   );
   log(
     `  ${'z ≥'.padEnd(6)}${'ratio ≥'.padEnd(9)}${pad('amount alerts', 14)}${pad('false', 7)}${pad('caught', 9)}${pad('precision', 11)}${pad('recall', 8)}  (incident level, all rules)`,
@@ -200,7 +201,7 @@ await runEvaluation(COMMAND, async () => {
       );
       const amount = s.rules.find((r) => r.rule === 'amount-zscore');
       const mark =
-        z === envWith({}).FRAUD_AMOUNT_THRESHOLD && ratio === envWith({}).FRAUD_AMOUNT_MIN_RATIO ? '  ← default' : '';
+        z === defaults.FRAUD_AMOUNT_THRESHOLD && ratio === defaults.FRAUD_AMOUNT_MIN_RATIO ? '  ← default' : '';
       log(
         `  ${String(z).padEnd(6)}${String(ratio).padEnd(9)}${pad(amount?.alerts ?? 0, 14)}${pad(amount?.falsePositives ?? 0, 7)}${pad(`${amount?.caught ?? 0}/${amount?.incidents ?? 0}`, 9)}` +
           `${pad(pct(s.incidents.precision), 11)}${pad(pct(s.incidents.recall), 8)}${mark}`,
