@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { repoRoot } from '../cli.js';
-import { explain, openScope, runPrefix, sleep, table, waitFor, type Cleaned, type Lab } from './kit.js';
+import { explain, labBrokers, openScope, runPrefix, sleep, table, waitFor, type Cleaned, type Lab } from './kit.js';
 
 export interface ConsumerGroupsRebalancingEvidence {
   readonly partitions: number;
@@ -124,6 +124,7 @@ export const consumerGroupsRebalancing: Lab<ConsumerGroupsRebalancingEvidence> =
           stdio: ['pipe', 'pipe', 'pipe'],
           env: {
             ...process.env,
+            LAB_BROKERS: labBrokers().join(','),
             LAB_TOPIC: topic,
             LAB_GROUP: groupId,
             LAB_MEMBER: name,

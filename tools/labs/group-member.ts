@@ -1,7 +1,7 @@
 // One consumer of the consumer-groups-rebalancing lab, run as its own process so that the lab can
 // crash it for real (kill -9). Reports on stdout, one JSON object a line: its assignment after each
 // rebalance and every record it reads. SIGTERM/SIGINT or the lab closing stdin: leaves the group and exits.
-import { labKafka } from './kit.js';
+import kafkajs from 'kafkajs';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -15,8 +15,11 @@ const report = (event: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify({ member, at: Date.now(), ...event })}\n`);
 };
 
-// The broker and its TLS/SASL settings as every command reads them (KAFKA_*, inherited from the lab).
-const kafka = labKafka(`${env('LAB_GROUP')}-${member}`);
+const kafka = new kafkajs.Kafka({
+  clientId: `${env('LAB_GROUP')}-${member}`,
+  brokers: env('LAB_BROKERS').split(','),
+  logLevel: kafkajs.logLevel.NOTHING,
+});
 const consumer = kafka.consumer({
   groupId: env('LAB_GROUP'),
   sessionTimeout: Number(env('LAB_SESSION_TIMEOUT_MS')),

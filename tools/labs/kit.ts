@@ -28,6 +28,11 @@ export interface Cleaned {
   readonly groups: readonly string[];
 }
 
+/** The broker list the labs dial: KAFKA_BROKERS (or the local broker's KAFKA_PORT), as every command does. */
+export function labBrokers(): string[] {
+  return loadKafkaEnv().KAFKA_BROKERS;
+}
+
 /** A plain kafkajs client on the configured broker; quiet unless KAFKA_LOG_LEVEL asks otherwise. */
 export function labKafka(clientId: string): Kafka {
   const config = kafkaClientConfig(loadKafkaEnv(), clientId);
