@@ -73,12 +73,13 @@ describe('failover drill: a partition leader killed under load (three-node clust
     if (before === 'stopped' && (await clusterState()) !== 'stopped') await kafkaSh(['cluster-stop']);
   }, 120_000);
 
-  it('every 202 names the record that holds its transaction, and none is lost', async () => {
+  it('every 202 names the record that holds its transaction, none is lost, and each group applies each once (npm run drill -- broker-kill)', async () => {
     drill = runFailoverDrill({
       rounds: 2,
       rate: 50,
       leadSeconds: 2,
       downSeconds: 6,
+      groups: true,
       log: (line) => lines.push(line),
       signal: abort.signal,
     });
@@ -99,6 +100,13 @@ describe('failover drill: a partition leader killed under load (three-node clust
     expect(result.rounds.reduce((n, r) => n + r.delayed, 0)).toBeGreaterThan(0);
     // And the service came back with the cluster each time.
     expect(result.rounds.map((r) => r.serviceBackMs)).not.toContain(null);
+    // The monolith's three groups: every transaction of the log applied exactly once by each.
+    expect(result.groups?.verdicts.map((v) => [v.group.split('-FO-')[0], v.lost, v.doubled, v.problems])).toEqual([
+      ['anti-fraud', 0, 0, []],
+      ['reporting', 0, 0, []],
+      ['recommendation', 0, 0, []],
+    ]);
+    expect(result.groups?.verdicts.every((v) => v.expected >= result.acknowledged)).toBe(true);
     expect(result.ok).toBe(true);
-  }, 200_000);
+  }, 300_000);
 });

@@ -30,6 +30,7 @@ interface CannonResult {
 }
 /** The run: a promise of the result, and an emitter of every response (its own time in ms, fractional). */
 type CannonRun = Promise<CannonResult> & {
+  stop(): void;
   on(
     event: 'response',
     listener: (client: unknown, statusCode: number, bytes: number, responseTime: number) => void,
@@ -40,10 +41,14 @@ type Cannon = (options: {
   connections: number;
   duration: number;
   pipelining: number;
+  /** Requests per second over all connections (open loop). */
+  overallRate?: number;
+  /** Seconds before a request counts as timed out. */
+  timeout?: number;
   requests?: CannonRequest[];
 }) => CannonRun;
 // autocannon ships no types; this is the slice of its API used here.
-const autocannon = createRequire(import.meta.url)('autocannon') as Cannon;
+export const autocannon = createRequire(import.meta.url)('autocannon') as Cannon;
 
 export interface Target {
   readonly label: string;

@@ -1,20 +1,14 @@
-// npm run drill:failover -- [--rounds 20] [--rate 50] [--lead-seconds 2] [--down-seconds 10] [--app-log FILE]
-// Kills (kill -9) the leader of a partition of `transactions` on the local three-node cluster while
-// clients post to the built transactions app, round after round, then reads the log back and
-// checks that every answer was true of it (tools/drills/README.md). Exit 1 on any violation.
-// The script runs as `node --import tsx`, not under the tsx CLI: tsx relays Ctrl-C to its child and
-// SIGKILLs it if it does not acknowledge within ~60 ms, too soon on a busy machine for the drill to
-// get to its cleanup (a killed node restarted, the cluster stopped).
-import { execFile } from 'node:child_process';
+// npm run drill -- broker-kill: kills (kill -9) the leader of a partition of `transactions` on the
+// local three-node cluster while clients post to the built monolith, round after round, then reads
+// the log back and checks that every answer was true of it, and that each consumer group applied
+// every transaction of the log exactly once (tools/drills/README.md).
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { Topics } from '@nurt/contracts';
+import { topicSpec, Topics } from '@nurt/contracts';
 import type { PartitionMetadata } from 'kafkajs';
+import { createScratchDatabase } from '../../test/support/databases.js';
 import { freePort } from '../../test/support/net.js';
-import { repoRoot, startBuiltApp, waitForHttp, type AppProcess } from '../../test/support/process.js';
+import { startBuiltApp, waitForHttp, type AppProcess } from '../../test/support/process.js';
 import { runId } from '../../test/support/wait.js';
 import {
   CLUSTER_BROKERS,
@@ -30,15 +24,29 @@ import {
   waitForFullIsr,
   type ClusterNode,
 } from './cluster.js';
+import {
+  DRILL_GROUPS,
+  formatVerdicts,
+  loggedTransactions,
+  runStores,
+  startGroupsAtEnd,
+  verifyApplied,
+  waitForLagZero,
+  type GroupVerdict,
+  type RunScope,
+} from './applied.js';
+import { buildApps, stopApp, Teardown } from './kit.js';
 import { LoadClient, type Attempt } from './load.js';
 import { readBack } from './readback.js';
-import { verifyRun, type Range, type Verification } from './verify.js';
+import { verifyRun, type LogRecord, type Range, type Verification } from './verify.js';
 
 const TOPIC = Topics.Transactions;
 /** A killed node's next start waits for its old session to expire; catching up follows. */
 const RECOVERY_TIMEOUT_MS = 180_000;
 /** How long the service may take to acknowledge again once the cluster is whole. */
 const SERVICE_TIMEOUT_MS = 120_000;
+/** How long the consumer groups may take to apply the backlog once the load has stopped. */
+const GROUPS_TIMEOUT_MS = 180_000;
 
 export interface FailoverDrillOptions {
   readonly rounds: number;
@@ -54,6 +62,12 @@ export interface FailoverDrillOptions {
   readonly signal?: AbortSignal;
   /** Where to write the app's output (kafkajs' warnings during the kills) at the end. */
   readonly appLogFile?: string;
+  /**
+   * Run the monolith (on a scratch PostgreSQL database) instead of the transactions app alone, and
+   * check at the end that each of the three consumer groups applied every transaction of the log
+   * exactly once.
+   */
+  readonly groups?: boolean;
 }
 
 /** One kill. Times are ms since the load started. */
@@ -99,6 +113,8 @@ export interface FailoverDrillResult extends Verification {
   readonly healthyLatency: { readonly p50: number; readonly p99: number; readonly max: number };
   /** The app's exit code after SIGTERM (0: it flushed and stopped cleanly). */
   readonly appExitCode: number | null;
+  /** With `groups`: each group's view against the log, and how long the groups took to catch up after the load. */
+  readonly groups?: { readonly verdicts: readonly GroupVerdict[]; readonly catchUpMs: number };
   readonly loadMs: number;
   readonly durationMs: number;
 }
@@ -130,27 +146,6 @@ interface RoundTimes {
   readonly recoveredAt: number;
 }
 
-/** Cleanup steps, run last-added first; a failing step does not stop the others. */
-class Teardown {
-  private readonly steps: { label: string; run: () => Promise<unknown> }[] = [];
-
-  constructor(private readonly log: (line: string) => void) {}
-
-  add(label: string, run: () => Promise<unknown>): void {
-    this.steps.push({ label, run });
-  }
-
-  async run(): Promise<void> {
-    for (const step of this.steps.reverse()) {
-      try {
-        await step.run();
-      } catch (err: unknown) {
-        this.log(`cleanup: ${step.label} failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-  }
-}
-
 export async function runFailoverDrill(options: FailoverDrillOptions): Promise<FailoverDrillResult> {
   const begin = performance.now();
   const out = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -167,16 +162,24 @@ export async function runFailoverDrill(options: FailoverDrillOptions): Promise<F
   try {
     const startedCluster = await ensureCluster(s, teardown);
     s.signal?.throwIfAborted();
-    await buildApp(s);
-    const app = await startApp(s, teardown);
+    const appName = options.groups ? 'monolith' : 'transactions';
+    await buildApps([appName], s.log);
+    const idPrefix = `FO-${runId()}-`;
+    const scope = options.groups ? await prepareGroups(idPrefix, s, teardown) : null;
+    const app = await startApp(appName, scope?.env ?? {}, s, teardown);
     await checkTopic(s);
     const start = await endOffsets(TOPIC);
 
-    const idPrefix = `FO-${runId()}-`;
     const down: { node: ClusterNode | null } = { node: null };
     // A node the drill killed comes back even if the drill stops half-way (unless the cluster goes).
     if (!startedCluster) teardown.add('restart the killed node', () => restartIfDown(down.node, s));
-    const load = new LoadClient({ url: `${app.url}/transactions`, rate: s.rate, idPrefix, clock: s.clock });
+    const load = new LoadClient({
+      url: `${app.url}/transactions`,
+      rate: s.rate,
+      idPrefix,
+      clock: s.clock,
+      ...(scope ? { stores: scope.stores, customers: 40 } : {}),
+    });
     teardown.add('cancel the load', () => load.cancel());
     s.log(`load: ${s.rate}/s to ${app.url}/transactions, ids ${idPrefix}<n>`);
     const loadStart = s.clock();
@@ -186,15 +189,31 @@ export async function runFailoverDrill(options: FailoverDrillOptions): Promise<F
     s.log(`stopping the load; waiting for ${load.outstanding()} transaction(s) to get their final answer`);
     await load.stop();
     const loadEnd = s.clock();
-    const appExitCode = await stopApp(app, s);
+    let catchUpMs = 0;
+    if (scope) {
+      s.log('groups: waiting until anti-fraud, reporting and recommendation have committed the end of the topic');
+      catchUpMs = await waitForLagZero(
+        clusterKafka('nurt-drill-lag'),
+        DRILL_GROUPS.map((g) => `${g}${scope.groupSuffix}`),
+        TOPIC,
+        GROUPS_TIMEOUT_MS,
+        s.signal,
+      );
+    }
+    const appExitCode = await stopApp(app, s.log);
     if (options.appLogFile) writeFileSync(options.appLogFile, app.output());
 
-    const { ranges, verification } = await readAndVerify(start, load, idPrefix, s);
+    const { ranges, verification, records } = await readAndVerify(start, load, idPrefix, s);
+    const groups = scope
+      ? { verdicts: await verifyApplied(scope.databaseUrl, loggedTransactions(records, idPrefix), scope), catchUpMs }
+      : undefined;
+    const groupsOk =
+      !groups || groups.verdicts.every((v) => v.lost === 0 && v.doubled === 0 && v.problems.length === 0);
     const attempts = [...load.transactions.values()].flatMap((tx) => tx.attempts);
     const rounds = roundResults(times, attempts, ranges.size, { start: loadStart, end: loadEnd });
     return {
       ...verification,
-      ok: verification.violations.length === 0 && rounds.every((r) => r.serviceBackMs !== null),
+      ok: verification.violations.length === 0 && groupsOk && rounds.every((r) => r.serviceBackMs !== null),
       idPrefix,
       rate: s.rate,
       rounds,
@@ -203,6 +222,7 @@ export async function runFailoverDrill(options: FailoverDrillOptions): Promise<F
       latency: latency(attempts),
       healthyLatency: latency(attempts.filter((a) => a.answeredAt < (times[0]?.killedAt ?? Infinity))),
       appExitCode,
+      ...(groups ? { groups } : {}),
       loadMs: Math.round(loadEnd - loadStart),
       durationMs: Math.round(s.clock() - begin),
     };
@@ -225,7 +245,7 @@ async function readAndVerify(
   load: LoadClient,
   idPrefix: string,
   s: Settings,
-): Promise<{ ranges: Map<number, Range>; verification: Verification }> {
+): Promise<{ ranges: Map<number, Range>; verification: Verification; records: LogRecord[] }> {
   const end = await endOffsets(TOPIC);
   const ranges = new Map([...end].map(([p, e]): [number, Range] => [p, { start: start.get(p) ?? 0n, end: e }]));
   s.log(`reading back ${TOPIC}: ${[...ranges].map(([p, r]) => `${p}:${r.start}..${r.end}`).join(' ')}`);
@@ -235,7 +255,7 @@ async function readAndVerify(
     ranges,
   });
   const answers = new Map([...load.transactions].map(([id, tx]) => [id, tx.attempts]));
-  return { ranges, verification: verifyRun({ topic: TOPIC, answers, records, ranges }) };
+  return { ranges, records, verification: verifyRun({ topic: TOPIC, answers, records, ranges }) };
 }
 
 /** Starts the cluster unless it runs; registers its stop only if this drill started it. */
@@ -263,27 +283,52 @@ async function restartIfDown(node: ClusterNode | null, s: Settings): Promise<voi
   await kafkaShOrThrow(['cluster-start-node', String(node)]);
 }
 
-function buildApp(s: Settings): Promise<void> {
-  s.log('build: node tools/build-if-stale.mjs transactions');
-  return new Promise((done, fail) => {
-    execFile(
-      process.execPath,
-      [resolve(repoRoot, 'tools/build-if-stale.mjs'), 'transactions'],
-      { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => (err ? fail(new Error(`build failed:\n${stdout}${stderr}`)) : done()),
-    );
-  });
+interface GroupsScope extends RunScope {
+  readonly databaseUrl: string;
+  readonly env: Record<string, string>;
 }
 
-async function startApp(s: Settings, teardown: Teardown): Promise<AppProcess> {
-  const app = startBuiltApp('transactions', await freePort(), {
+/**
+ * A scratch database (dropped at the end), the run's own group suffix with each group committed at
+ * the end of the topic, and run-specific stores (two per partition) and customers.
+ */
+async function prepareGroups(idPrefix: string, s: Settings, teardown: Teardown): Promise<GroupsScope> {
+  const db = await createScratchDatabase('nurt_drill');
+  teardown.add('drop the scratch database', () => db.drop());
+  const run = idPrefix.slice(0, -1);
+  const groupSuffix = `-${run}`;
+  const spec = topicSpec(TOPIC);
+  await startGroupsAtEnd(
+    clusterKafka('nurt-drill-groups'),
+    DRILL_GROUPS.map((g) => `${g}${groupSuffix}`),
+    spec,
+    REPLICATION_FACTOR,
+  );
+  s.log(`groups: anti-fraud, reporting, recommendation with suffix ${groupSuffix}, on ${db.url}`);
+  return {
+    databaseUrl: db.url,
+    groupSuffix,
+    customerPrefix: `${idPrefix}c`,
+    stores: runStores(run, spec.partitions, 2),
+    env: { DATABASE_URL: db.url, KAFKA_GROUP_SUFFIX: groupSuffix },
+  };
+}
+
+async function startApp(
+  name: string,
+  env: Record<string, string>,
+  s: Settings,
+  teardown: Teardown,
+): Promise<AppProcess> {
+  const app = startBuiltApp(name, await freePort(), {
+    ...env,
     KAFKA_BROKERS: CLUSTER_BROKERS.join(','),
     // The app's topic bootstrap creates `transactions` on a fresh cluster: with all three replicas.
     KAFKA_BOOTSTRAP_TOPICS: 'true',
     KAFKA_REPLICATION_FACTOR: String(REPLICATION_FACTOR),
   });
-  teardown.add('stop the app', () => stopApp(app, s));
-  s.log(`app: node dist/apps/transactions/main.js (pid ${app.child.pid}) on ${app.url}`);
+  teardown.add('stop the app', () => stopApp(app, s.log));
+  s.log(`app: node dist/apps/${name}/main.js (pid ${app.child.pid}) on ${app.url}`);
   const exited = app.exited().then((code) => {
     throw new Error(`the app exited (${code}) before it was ready:\n${app.output().slice(-4000)}`);
   });
@@ -291,22 +336,6 @@ async function startApp(s: Settings, teardown: Teardown): Promise<AppProcess> {
   exited.catch(() => undefined);
   await Promise.race([waitForHttp(`${app.url}/health/ready`, 200, 90_000), exited]);
   return app;
-}
-
-/** SIGTERM (the app flushes what it holds), SIGKILL if it is not gone in 30 s. */
-async function stopApp(app: AppProcess, s: Settings): Promise<number | null> {
-  if (app.child.exitCode !== null || app.child.signalCode !== null) return app.child.exitCode;
-  const timer = setTimeout(() => {
-    s.log('app: still running 30 s after SIGTERM; SIGKILL');
-    app.child.kill('SIGKILL');
-  }, 30_000);
-  try {
-    const code = await app.stop('SIGTERM');
-    s.log(`app: stopped (exit ${code})`);
-    return code;
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** `transactions` must be replicated to all three nodes and in sync before anything is killed. */
@@ -483,6 +512,12 @@ export function formatSummary(r: FailoverDrillResult): string[] {
         `503s ${k.unavailable.notWritten} not-written + ${k.unavailable.unknown} unknown, slowest ${seconds(k.maxLatencyMs)}; restart ${seconds(k.restartMs)}, ` +
         `in sync ${seconds(k.recoveredMs)} and 202s again ${k.serviceBackMs === null ? 'never' : seconds(k.serviceBackMs)} after the kill`,
     ),
+    ...(r.groups
+      ? [
+          `consumer groups (caught up ${seconds(r.groups.catchUpMs)} after the load stopped):`,
+          ...formatVerdicts(r.groups.verdicts).map((l) => `  ${l}`),
+        ]
+      : []),
     `violations: ${r.violations.length}`,
   ];
   const kinds = new Map<string, number>();
@@ -492,62 +527,3 @@ export function formatSummary(r: FailoverDrillResult): string[] {
   if (r.violations.length > 20) lines.push(`  … and ${r.violations.length - 20} more`);
   return lines;
 }
-
-function positiveNumber(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) {
-    process.stderr.write(`drill:failover: --${name} must be a positive number, got ${text}\n`);
-    process.exit(2);
-  }
-  return n;
-}
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '20' },
-      rate: { type: 'string', default: '50' },
-      'lead-seconds': { type: 'string', default: '2' },
-      'down-seconds': { type: 'string', default: '10' },
-      'app-log': { type: 'string' },
-    },
-  });
-  const abort = new AbortController();
-  let abortedAt = 0;
-  // Ctrl-C reaches the drill twice in the same instant (from the terminal, and forwarded by npm):
-  // only a signal repeated after a second means "exit now, skip the cleanup".
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (abort.signal.aborted) {
-      if (Date.now() - abortedAt < 1000) return;
-      process.stderr.write(`drill:failover: ${signal} again, exiting without cleaning up\n`);
-      process.exit(130);
-    }
-    abortedAt = Date.now();
-    process.stderr.write(`drill:failover: ${signal}: stopping, cleaning up what the drill started\n`);
-    abort.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    const result = await runFailoverDrill({
-      rounds: Math.floor(positiveNumber('rounds', values.rounds)),
-      rate: positiveNumber('rate', values.rate),
-      leadSeconds: positiveNumber('lead-seconds', values['lead-seconds']),
-      downSeconds: positiveNumber('down-seconds', values['down-seconds']),
-      signal: abort.signal,
-      ...(values['app-log'] ? { appLogFile: resolve(values['app-log']) } : {}),
-    });
-    process.stdout.write(`${formatSummary(result).join('\n')}\n`);
-    process.exitCode = result.ok ? 0 : 1;
-  } catch (err: unknown) {
-    if (abort.signal.aborted) {
-      process.stderr.write('drill:failover: interrupted\n');
-      process.exitCode = 130;
-      return;
-    }
-    process.stderr.write(`drill:failover: failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  }
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -35,6 +35,7 @@ export interface Attempt {
 export interface PostedTransaction {
   readonly id: string;
   readonly store: string;
+  readonly customerId?: string;
   readonly attempts: Attempt[];
 }
 
@@ -43,6 +44,10 @@ export interface LoadOptions {
   readonly url: string;
   readonly rate: number;
   readonly idPrefix: string;
+  /** The stores to post for, in turn (default STORES). */
+  readonly stores?: readonly string[];
+  /** With a customer each (`<idPrefix>c<n mod customers>`), for the groups that work per customer. */
+  readonly customers?: number;
   readonly clock: () => number;
   /** Attempts per transaction, the first included. */
   readonly maxAttempts?: number;
@@ -108,7 +113,8 @@ export class LoadClient {
     const n = this.launched++;
     const tx: PostedTransaction = {
       id: `${this.options.idPrefix}${n}`,
-      store: STORES[n % STORES.length] ?? 'Warsaw',
+      store: (this.options.stores ?? STORES)[n % (this.options.stores ?? STORES).length] ?? 'Warsaw',
+      ...(this.options.customers ? { customerId: `${this.options.idPrefix}c${n % this.options.customers}` } : {}),
       attempts: [],
     };
     this.transactions.set(tx.id, tx);
@@ -118,7 +124,13 @@ export class LoadClient {
   private async live(tx: PostedTransaction): Promise<void> {
     const maxAttempts = this.options.maxAttempts ?? 4;
     const pauseMs = this.options.retryPauseMs ?? 500;
-    const body = JSON.stringify({ id: tx.id, amount: amountOf(tx.id), store: tx.store, type: 'purchase' });
+    const body = JSON.stringify({
+      id: tx.id,
+      amount: amountOf(tx.id),
+      store: tx.store,
+      type: 'purchase',
+      ...(tx.customerId ? { customerId: tx.customerId } : {}),
+    });
     for (let n = 1; ; n++) {
       const attempt = await this.post(body);
       tx.attempts.push(attempt);

@@ -1,7 +1,6 @@
 // Reads a topic's records between given offsets, as any consumer would see them after the drill:
 // a consumer group of its own, positioned at the start offsets before it first joins.
-import type { Kafka } from 'kafkajs';
-import { withAdmin } from './cluster.js';
+import type { Admin, Kafka } from 'kafkajs';
 import type { LogRecord, Range } from './verify.js';
 
 export interface ReadBackOptions {
@@ -21,7 +20,7 @@ export async function readBack(kafka: Kafka, options: ReadBackOptions): Promise<
   const pending = new Set([...ranges].filter(([, r]) => r.end > r.start).map(([p]) => p));
   if (pending.size === 0) return [];
   // Committed before the group exists: no seek racing the first fetch after a join.
-  await withAdmin((admin) =>
+  await withAdminOf(kafka, (admin) =>
     admin.setOffsets({
       groupId,
       topic,
@@ -50,7 +49,7 @@ export async function readBack(kafka: Kafka, options: ReadBackOptions): Promise<
         for (const message of batch.messages) {
           const offset = BigInt(message.offset);
           if (offset < range.start || offset >= range.end) continue;
-          records.push({ partition: batch.partition, offset, id: transactionId(message.value) });
+          records.push({ partition: batch.partition, offset, ...parseTransaction(message.value) });
           if (offset === range.end - 1n) pending.delete(batch.partition);
         }
         touch();
@@ -62,7 +61,7 @@ export async function readBack(kafka: Kafka, options: ReadBackOptions): Promise<
   } finally {
     clearTimeout(idle);
     await consumer.disconnect().catch(() => undefined);
-    await withAdmin((admin) => admin.deleteGroups([groupId])).catch(() => undefined);
+    await withAdminOf(kafka, (admin) => admin.deleteGroups([groupId])).catch(() => undefined);
   }
   return dedupe(records);
 }
@@ -74,13 +73,27 @@ function dedupe(records: readonly LogRecord[]): LogRecord[] {
   return [...seen.values()];
 }
 
-function transactionId(value: Buffer | null): string | null {
-  if (!value) return null;
+function parseTransaction(value: Buffer | null): Pick<LogRecord, 'id' | 'transaction'> {
+  if (!value) return { id: null };
   try {
     const parsed = JSON.parse(value.toString()) as unknown;
-    const id = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).id : undefined;
-    return typeof id === 'string' ? id : null;
+    if (typeof parsed !== 'object' || parsed === null) return { id: null };
+    const { id, store, customerId, amount } = parsed as Record<string, unknown>;
+    if (typeof id !== 'string') return { id: null };
+    if (typeof store !== 'string' || typeof amount !== 'number') return { id };
+    return { id, transaction: { store, amount, ...(typeof customerId === 'string' ? { customerId } : {}) } };
   } catch {
-    return null;
+    return { id: null };
+  }
+}
+
+/** A fresh admin of `kafka` per question (the drills kill brokers; a connected admin sticks to one). */
+async function withAdminOf<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }

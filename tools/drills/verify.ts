@@ -6,6 +6,8 @@ export interface LogRecord {
   readonly partition: number;
   readonly offset: bigint;
   readonly id: string | null;
+  /** The record's transaction as the groups read it (store, customer, amount), when it is one. */
+  readonly transaction?: { readonly store: string; readonly customerId?: string; readonly amount: number };
 }
 
 /** What the client got for one attempt (status 0 = no HTTP answer). */

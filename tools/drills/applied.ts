@@ -1,0 +1,318 @@
+// What the drills check in the consumer groups' views: every transaction in the log applied exactly
+// once by each of the three groups, read straight from their tables on PostgreSQL (the drills run
+// the apps on a scratch database of their own, with groups positioned at the end of the topic, so
+// the views hold only the drill's transactions).
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConsumerGroups } from '@nurt/contracts';
+import kafkajs from 'kafkajs';
+import type { Kafka } from 'kafkajs';
+import pg from 'pg';
+
+/** A transaction as the log holds it (one per id: the groups apply an id once, copies included). */
+export interface LoggedTransaction {
+  readonly id: string;
+  readonly store: string;
+  /** Absent: a transaction without a customer, which only reporting counts. */
+  readonly customerId?: string;
+  /** Amount in cents. */
+  readonly cents: bigint;
+}
+
+export interface GroupVerdict {
+  readonly group: string;
+  /** Transactions the group should have applied. */
+  readonly expected: number;
+  /** Transactions its view counts. */
+  readonly applied: number;
+  /** Expected but not counted. */
+  readonly lost: number;
+  /** Counted more than once. */
+  readonly doubled: number;
+  /** Where the view disagrees, a few lines. */
+  readonly problems: readonly string[];
+}
+
+const { Partitioners } = kafkajs;
+
+export const DRILL_GROUPS = [ConsumerGroups.AntiFraud, ConsumerGroups.Reporting, ConsumerGroups.Recommendation];
+
+/** Sums `lag` per group: end offset minus committed offset over the partitions of `topic`. */
+export async function groupLags(kafka: Kafka, groups: readonly string[], topic: string): Promise<Map<string, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const lags = new Map<string, bigint>();
+    for (const group of groups) {
+      const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      const at = new Map(committed?.partitions.map((p) => [p.partition, BigInt(p.offset)]) ?? []);
+      let lag = 0n;
+      for (const end of ends) {
+        const offset = at.get(end.partition) ?? -1n;
+        // -1: nothing committed; the group has read nothing of this partition.
+        lag += BigInt(end.high) - (offset < 0n ? BigInt(end.low) : offset);
+      }
+      lags.set(group, lag);
+    }
+    return lags;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Waits until every group has committed the end of `topic` (lag 0). Offsets are committed only after
+ * the group's database transaction, so lag 0 means everything is applied. Returns the time it took,
+ * or throws naming each group's lag at the deadline.
+ */
+export async function waitForLagZero(
+  kafka: Kafka,
+  groups: readonly string[],
+  topic: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<number> {
+  const start = Date.now();
+  let last = new Map<string, bigint>();
+  for (;;) {
+    try {
+      last = await groupLags(kafka, groups, topic);
+      if ([...last.values()].every((lag) => lag === 0n)) return Date.now() - start;
+    } catch {
+      // a broker restarting: ask again
+    }
+    if (Date.now() - start > timeoutMs) {
+      throw new Error(
+        `consumer groups not caught up after ${Math.round(timeoutMs / 1000)} s: ` +
+          [...last].map(([g, lag]) => `${g} lag ${lag}`).join(', '),
+      );
+    }
+    await sleep(500, undefined, { signal });
+  }
+}
+
+export interface RunScope {
+  /** The run's stores (reporting's view is read for these only). */
+  readonly stores: readonly string[];
+  /** Every customer id of the run starts with it. */
+  readonly customerPrefix: string;
+  readonly groupSuffix: string;
+}
+
+/**
+ * Reads the three groups' views of the run's stores and customers and compares them with what the
+ * log holds; other traffic on a shared topic does not count.
+ */
+export async function verifyApplied(
+  databaseUrl: string,
+  logged: readonly LoggedTransaction[],
+  scope: RunScope,
+): Promise<GroupVerdict[]> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const mine = logged.filter((t) => scope.stores.includes(t.store));
+    const suffix = scope.groupSuffix;
+    return [
+      await checkFraud(db, mine, `${ConsumerGroups.AntiFraud}${suffix}`, scope.customerPrefix),
+      await checkReporting(db, mine, `${ConsumerGroups.Reporting}${suffix}`, [...scope.stores]),
+      await checkRecommendation(db, mine, `${ConsumerGroups.Recommendation}${suffix}`, scope.customerPrefix),
+    ];
+  } finally {
+    await db.end();
+  }
+}
+
+/** Per key: expected count and cents. */
+function totals(logged: readonly LoggedTransaction[], keyOf: (t: LoggedTransaction) => string | undefined) {
+  const out = new Map<string, { n: bigint; cents: bigint }>();
+  for (const t of logged) {
+    const k = keyOf(t);
+    if (k === undefined) continue;
+    const cur = out.get(k) ?? { n: 0n, cents: 0n };
+    out.set(k, { n: cur.n + 1n, cents: cur.cents + t.cents });
+  }
+  return out;
+}
+
+/** Compares counted totals per key with the expected ones; a count above means some id was applied twice. */
+function compare(
+  group: string,
+  what: string,
+  expected: Map<string, { n: bigint; cents: bigint }>,
+  counted: Map<string, { n: bigint; cents: bigint }>,
+): GroupVerdict {
+  let lost = 0n;
+  let doubled = 0n;
+  let applied = 0n;
+  let want = 0n;
+  const problems: string[] = [];
+  for (const key of new Set([...expected.keys(), ...counted.keys()])) {
+    const e = expected.get(key) ?? { n: 0n, cents: 0n };
+    const c = counted.get(key) ?? { n: 0n, cents: 0n };
+    want += e.n;
+    applied += c.n;
+    if (c.n < e.n) lost += e.n - c.n;
+    if (c.n > e.n) doubled += c.n - e.n;
+    if ((c.n !== e.n || c.cents !== e.cents) && problems.length < 5) {
+      problems.push(`${what} ${key}: counted ${c.n} (${c.cents} cents), the log holds ${e.n} (${e.cents} cents)`);
+    }
+  }
+  return {
+    group,
+    expected: Number(want),
+    applied: Number(applied),
+    lost: Number(lost),
+    doubled: Number(doubled),
+    problems,
+  };
+}
+
+function cents(numeric: string): bigint {
+  const [whole = '0', frac = ''] = numeric.split('.');
+  const sign = whole.startsWith('-') ? -1n : 1n;
+  return sign * (BigInt(whole.replace('-', '')) * 100n + BigInt((frac + '00').slice(0, 2)));
+}
+
+async function checkReporting(db: pg.Client, logged: readonly LoggedTransaction[], group: string, stores: string[]) {
+  const { rows } = await db.query<{ store: string; n: string; s: string }>(
+    `SELECT store, sum(count)::text AS n, sum(sum)::text AS s FROM reporting.sales_stats
+     WHERE window_kind = 'total' AND store = ANY($1) GROUP BY store`,
+    [stores],
+  );
+  const counted = new Map(rows.map((r) => [r.store, { n: BigInt(r.n), cents: cents(r.s) }]));
+  return compare(
+    group,
+    'store',
+    totals(logged, (t) => t.store),
+    counted,
+  );
+}
+
+async function checkRecommendation(db: pg.Client, logged: readonly LoggedTransaction[], group: string, prefix: string) {
+  const { rows } = await db.query<{ customer_id: string; n: string; s: string }>(
+    `SELECT customer_id, tx_count::text AS n, amount_total::text AS s FROM recommendation.profiles
+     WHERE starts_with(customer_id, $1)`,
+    [prefix],
+  );
+  const counted = new Map(rows.map((r) => [r.customer_id, { n: BigInt(r.n), cents: cents(r.s) }]));
+  return compare(
+    group,
+    'customer',
+    totals(logged, (t) => t.customerId),
+    counted,
+  );
+}
+
+/** The anti-fraud group records each transaction once (its id is the key), then judges it. */
+async function checkFraud(db: pg.Client, logged: readonly LoggedTransaction[], group: string, prefix: string) {
+  const { rows } = await db.query<{ customer_id: string; n: string; s: string }>(
+    `SELECT customer_id, count(*)::text AS n, sum(amount)::text AS s FROM fraud.customer_events
+     WHERE starts_with(customer_id, $1) GROUP BY customer_id`,
+    [prefix],
+  );
+  const counted = new Map(rows.map((r) => [r.customer_id, { n: BigInt(r.n), cents: cents(r.s) }]));
+  return compare(
+    group,
+    'customer',
+    totals(logged, (t) => t.customerId),
+    counted,
+  );
+}
+
+export function formatVerdicts(verdicts: readonly GroupVerdict[]): string[] {
+  const width = Math.max(5, ...verdicts.map((v) => v.group.length));
+  const lines = [
+    `${'group'.padEnd(width)}  expected   applied  lost  doubled`,
+    ...verdicts.map(
+      (v) =>
+        `${v.group.padEnd(width)} ${String(v.expected).padStart(9)} ${String(v.applied).padStart(9)} ` +
+        `${String(v.lost).padStart(5)} ${String(v.doubled).padStart(8)}`,
+    ),
+  ];
+  for (const v of verdicts) for (const p of v.problems) lines.push(`  ${v.group}: ${p}`);
+  return lines;
+}
+
+/** The run's transactions in the log, one per id (a copy written twice is applied once). */
+export function loggedTransactions(
+  records: readonly {
+    readonly id: string | null;
+    readonly transaction?: { store: string; customerId?: string; amount: number };
+  }[],
+  idPrefix: string,
+): LoggedTransaction[] {
+  const byId = new Map<string, LoggedTransaction>();
+  for (const r of records) {
+    if (r.id === null || !r.id.startsWith(idPrefix) || !r.transaction || byId.has(r.id)) continue;
+    const { store, customerId, amount } = r.transaction;
+    const cents = BigInt(Math.round(amount * 100));
+    byId.set(r.id, { id: r.id, store, cents, ...(customerId === undefined ? {} : { customerId }) });
+  }
+  return [...byId.values()];
+}
+
+/**
+ * Store names of this run, `perPartition` landing on each of `partitions` partitions (the producer
+ * places keys with Kafka's murmur2 hash), so that every partition carries load and the reporting
+ * view of these stores holds only the run's transactions.
+ */
+export function runStores(run: string, partitions: number, perPartition: number): string[] {
+  const place = Partitioners.DefaultPartitioner();
+  const metadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    partitionErrorCode: 0,
+  }));
+  const chosen = new Map<number, string[]>();
+  for (let i = 0; chosen.size < partitions || [...chosen.values()].some((s) => s.length < perPartition); i++) {
+    const store = `${run}-s${i}`;
+    const p = place({ topic: 'transactions', partitionMetadata: metadata, message: { key: store, value: null } });
+    const list = chosen.get(p) ?? [];
+    if (list.length < perPartition) chosen.set(p, [...list, store]);
+  }
+  return [...chosen.entries()].sort(([a], [b]) => a - b).flatMap(([, stores]) => stores);
+}
+
+/**
+ * Commits the end of `topic` for each group before any member joins, so that the groups apply only
+ * what the drill writes from now on (and not a shared topic's history). Creates the topic from its
+ * spec first if the cluster has none yet.
+ */
+export async function startGroupsAtEnd(
+  kafka: Kafka,
+  groups: readonly string[],
+  spec: { readonly name: string; readonly partitions: number; readonly config: Readonly<Record<string, string>> },
+  replicationFactor: number,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = await admin.listTopics();
+    if (!topics.includes(spec.name)) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic: spec.name,
+            numPartitions: spec.partitions,
+            replicationFactor,
+            configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
+          },
+        ],
+      });
+    }
+    const offsets = await admin.fetchTopicOffsets(spec.name);
+    for (const groupId of groups) {
+      await admin.setOffsets({
+        groupId,
+        topic: spec.name,
+        partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })),
+      });
+    }
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
