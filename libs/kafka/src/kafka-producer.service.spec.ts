@@ -6,7 +6,7 @@ type SendBatchArgs = { topicMessages: { topic: string; messages: Message[] }[] }
 type Metadata = { topicName: string; partition: number; errorCode: number; baseOffset: string }[];
 
 const PARTITIONS = 6;
-const partitionMetadata = Array.from({ length: PARTITIONS }, (_, i) => ({
+const defaultMetadata = Array.from({ length: PARTITIONS }, (_, i) => ({
   partitionId: i,
   leader: 1,
   replicas: [1],
@@ -15,7 +15,8 @@ const partitionMetadata = Array.from({ length: PARTITIONS }, (_, i) => ({
 }));
 /** Where kafkajs' own default partitioner puts a key: what `partitioning: 'key'` must report. */
 const byKey = Partitioners.DefaultPartitioner();
-const partitionOfKey = (key: string) => byKey({ topic: 't', partitionMetadata, message: { key, value: null } });
+const partitionOfKey = (key: string) =>
+  byKey({ topic: 't', partitionMetadata: defaultMetadata, message: { key, value: null } });
 
 /**
  * kafkajs replaced by a broker in memory: the producer's partitioner places every message, each
@@ -30,6 +31,11 @@ class FakeBroker {
   refuse: Error[] = [];
   private readonly held: (() => void)[] = [];
   hold = false;
+  /** Leaders whose requests hang until release() (a broker killed). */
+  readonly down = new Set<number>();
+
+  constructor(readonly partitionMetadata = defaultMetadata) {}
+
   /** The broker is unreachable: connect() fails; counted. */
   unreachable = false;
   connects = 0;
@@ -47,17 +53,25 @@ class FakeBroker {
           this.requests.push(args);
           this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
           try {
-            if (this.hold) await new Promise<void>((release) => this.held.push(release));
-            else await new Promise((r) => setImmediate(r));
+            // Placed first, as kafkajs does: the request then goes to each partition's leader.
+            const placements = args.topicMessages.map(({ topic, messages }) => {
+              const placed = new Map<number, Message[]>();
+              for (const message of messages) {
+                const p = partitioner({ topic, partitionMetadata: this.partitionMetadata, message });
+                placed.set(p, [...(placed.get(p) ?? []), message]);
+              }
+              return { topic, placed };
+            });
+            const leaders = placements.flatMap(({ placed }) =>
+              [...placed.keys()].map((p) => this.partitionMetadata[p]?.leader),
+            );
+            if (this.hold || leaders.some((l) => l !== undefined && this.down.has(l))) {
+              await new Promise<void>((release) => this.held.push(release));
+            } else await new Promise((r) => setImmediate(r));
             const refusal = this.refuse.shift();
             if (refusal) throw refusal;
             const metadata: Metadata = [];
-            for (const { topic, messages } of args.topicMessages) {
-              const placed = new Map<number, Message[]>();
-              for (const message of messages) {
-                const p = partitioner({ topic, partitionMetadata, message });
-                placed.set(p, [...(placed.get(p) ?? []), message]);
-              }
+            for (const { topic, placed } of placements) {
               for (const [partition, list] of placed) {
                 const log = this.log.get(`${topic}/${partition}`) ?? [];
                 metadata.push({ topicName: topic, partition, errorCode: 0, baseOffset: String(log.length) });
@@ -76,6 +90,7 @@ class FakeBroker {
 
   release(): void {
     this.hold = false;
+    this.down.clear();
     for (const r of this.held.splice(0)) r();
   }
 
@@ -110,7 +125,7 @@ describe('KafkaProducer (kafkajs replaced by a broker in memory)', () => {
     await producer.onApplicationShutdown();
   });
 
-  it('keeps one request in flight: what arrives meanwhile goes out together in the next', async () => {
+  it('keeps one request in flight per broker: what arrives meanwhile goes out together in the next', async () => {
     const broker = new FakeBroker();
     const producer = new KafkaProducer(broker.kafka(), env, () => Promise.resolve(null));
     broker.hold = true;
@@ -206,5 +221,59 @@ describe('KafkaProducer (kafkajs replaced by a broker in memory)', () => {
     why = null;
     await expect(producer.send(tx('B', 'Warsaw'))).resolves.toMatchObject({ topic: 'transactions' });
     await producer.onApplicationShutdown();
+  });
+  it('holds up only the partitions of a leader that does not answer; the others keep being written, each in order', async () => {
+    // Partitions 0-2 led by broker 1, 3-5 by broker 2.
+    const broker = new FakeBroker(defaultMetadata.map((p) => ({ ...p, leader: p.partitionId < 3 ? 1 : 2 })));
+    const producer = new KafkaProducer(broker.kafka(), env, () => Promise.resolve(null));
+    const stores = Array.from({ length: 40 }, (_, i) => `S${i}`);
+    const onLeader = (leader: number) => stores.filter((s) => (partitionOfKey(s) < 3 ? 1 : 2) === leader);
+    // The first request meets the topic and learns the leaders.
+    await producer.send(tx('T0', 'S0'));
+    broker.down.add(1);
+    const stuck = onLeader(1).map((s, i) => producer.send(tx(`A${i}`, s)));
+    await new Promise((r) => setTimeout(r, 20));
+    // Broker 2's partitions: written while broker 1's request hangs, round after round.
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all(onLeader(2).map((s, i) => producer.send(tx(`B${round}-${i}`, s))));
+      expect(results.every((r) => r.partition >= 3)).toBe(true);
+    }
+    // Broker 1's partitions had one request in flight, no more, while it hung.
+    const more = onLeader(1).map((s, i) => producer.send(tx(`C${i}`, s)));
+    await new Promise((r) => setTimeout(r, 20));
+    const toLeader1 = broker.requests.filter((r) =>
+      r.topicMessages.some((t) => t.messages.some((m) => partitionOfKey(String(m.key)) < 3)),
+    );
+    expect(toLeader1).toHaveLength(2); // T0's, and the one that hangs
+    broker.release();
+    const [a, c] = [await Promise.all(stuck), await Promise.all(more)];
+    // A store's records in the order they were sent: A before C.
+    a.forEach((r, i) => {
+      const later = c[i];
+      expect(later?.partition).toBe(r.partition);
+      expect(Number(later?.offset)).toBeGreaterThan(Number(r.offset));
+    });
+    await producer.onApplicationShutdown();
+  });
+
+  it('answers "not written" for records still queued behind a hung request when their caller stops waiting', async () => {
+    const broker = new FakeBroker();
+    const producer = new KafkaProducer(broker.kafka(), loadKafkaEnv({ KAFKA_SEND_TIMEOUT_MS: '100' }), () =>
+      Promise.resolve(null),
+    );
+    await producer.send(tx('T0', 'Warsaw'));
+    broker.hold = true;
+    const inFlight = producer.send(tx('A', 'Warsaw'));
+    await new Promise((r) => setImmediate(r));
+    const queued = producer.send(tx('B', 'Warsaw'));
+    await expect(inFlight).rejects.toMatchObject({ outcome: 'unknown' });
+    await expect(queued).rejects.toMatchObject({ outcome: 'not-written' });
+    broker.release();
+    await producer.onApplicationShutdown();
+    // B was never sent: only T0's and A's requests reached the broker.
+    expect(broker.requests.flatMap((r) => r.topicMessages.flatMap((t) => t.messages)).map((m) => m.value)).toEqual([
+      JSON.stringify({ id: 'T0', store: 'Warsaw' }),
+      JSON.stringify({ id: 'A', store: 'Warsaw' }),
+    ]);
   });
 });
