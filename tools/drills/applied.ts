@@ -112,12 +112,12 @@ export async function verifyApplied(
   await db.connect();
   try {
     const mine = logged.filter((t) => scope.stores.includes(t.store));
-    const suffix = scope.groupSuffix;
-    return [
-      await checkFraud(db, mine, `${ConsumerGroups.AntiFraud}${suffix}`, scope.customerPrefix),
-      await checkReporting(db, mine, `${ConsumerGroups.Reporting}${suffix}`, [...scope.stores]),
-      await checkRecommendation(db, mine, `${ConsumerGroups.Recommendation}${suffix}`, scope.customerPrefix),
-    ];
+    const verdicts: GroupVerdict[] = [];
+    for (const view of VIEWS) {
+      const group = `${view.group}${scope.groupSuffix}`;
+      verdicts.push(compare(group, view.per, totals(mine, view.key), await counted(db, view.sql, view.param(scope))));
+    }
+    return verdicts;
   } finally {
     await db.end();
   }
@@ -174,51 +174,45 @@ function cents(numeric: string): bigint {
   return sign * (BigInt(whole.replace('-', '')) * 100n + BigInt((frac + '00').slice(0, 2)));
 }
 
-async function checkReporting(db: pg.Client, logged: readonly LoggedTransaction[], group: string, stores: string[]) {
-  const { rows } = await db.query<{ store: string; n: string; s: string }>(
-    `SELECT store, sum(count)::text AS n, sum(sum)::text AS s FROM reporting.sales_stats
-     WHERE window_kind = 'total' AND store = ANY($1) GROUP BY store`,
-    [stores],
-  );
-  const counted = new Map(rows.map((r) => [r.store, { n: BigInt(r.n), cents: cents(r.s) }]));
-  return compare(
-    group,
-    'store',
-    totals(logged, (t) => t.store),
-    counted,
-  );
+/**
+ * What a group's view counts per key: `sql` selects `k` (the key), `n` (transactions) and `s` (their
+ * amount) as text, for the keys its parameter selects.
+ */
+async function counted(db: pg.Client, sql: string, param: unknown): Promise<Map<string, { n: bigint; cents: bigint }>> {
+  const { rows } = await db.query<{ k: string; n: string; s: string }>(sql, [param]);
+  return new Map(rows.map((r) => [r.k, { n: BigInt(r.n), cents: cents(r.s) }]));
 }
 
-async function checkRecommendation(db: pg.Client, logged: readonly LoggedTransaction[], group: string, prefix: string) {
-  const { rows } = await db.query<{ customer_id: string; n: string; s: string }>(
-    `SELECT customer_id, tx_count::text AS n, amount_total::text AS s FROM recommendation.profiles
-     WHERE starts_with(customer_id, $1)`,
-    [prefix],
-  );
-  const counted = new Map(rows.map((r) => [r.customer_id, { n: BigInt(r.n), cents: cents(r.s) }]));
-  return compare(
-    group,
-    'customer',
-    totals(logged, (t) => t.customerId),
-    counted,
-  );
-}
-
-/** The anti-fraud group records each transaction once (its id is the key), then judges it. */
-async function checkFraud(db: pg.Client, logged: readonly LoggedTransaction[], group: string, prefix: string) {
-  const { rows } = await db.query<{ customer_id: string; n: string; s: string }>(
-    `SELECT customer_id, count(*)::text AS n, sum(amount)::text AS s FROM fraud.customer_events
-     WHERE starts_with(customer_id, $1) GROUP BY customer_id`,
-    [prefix],
-  );
-  const counted = new Map(rows.map((r) => [r.customer_id, { n: BigInt(r.n), cents: cents(r.s) }]));
-  return compare(
-    group,
-    'customer',
-    totals(logged, (t) => t.customerId),
-    counted,
-  );
-}
+/**
+ * Each group's view, read per key: reporting's totals per store; recommendation's profiles and
+ * anti-fraud's recorded transactions (one row per id) per customer.
+ */
+const VIEWS = [
+  {
+    group: ConsumerGroups.AntiFraud,
+    per: 'customer',
+    key: (t: LoggedTransaction) => t.customerId,
+    sql: `SELECT customer_id AS k, count(*)::text AS n, sum(amount)::text AS s FROM fraud.customer_events
+          WHERE starts_with(customer_id, $1) GROUP BY customer_id`,
+    param: (scope: RunScope): unknown => scope.customerPrefix,
+  },
+  {
+    group: ConsumerGroups.Reporting,
+    per: 'store',
+    key: (t: LoggedTransaction) => t.store,
+    sql: `SELECT store AS k, sum(count)::text AS n, sum(sum)::text AS s FROM reporting.sales_stats
+          WHERE window_kind = 'total' AND store = ANY($1) GROUP BY store`,
+    param: (scope: RunScope): unknown => [...scope.stores],
+  },
+  {
+    group: ConsumerGroups.Recommendation,
+    per: 'customer',
+    key: (t: LoggedTransaction) => t.customerId,
+    sql: `SELECT customer_id AS k, tx_count::text AS n, amount_total::text AS s FROM recommendation.profiles
+          WHERE starts_with(customer_id, $1)`,
+    param: (scope: RunScope): unknown => scope.customerPrefix,
+  },
+] as const;
 
 export function formatVerdicts(verdicts: readonly GroupVerdict[]): string[] {
   const width = Math.max(5, ...verdicts.map((v) => v.group.length));
