@@ -50,7 +50,9 @@ export async function groupLags(kafka: Kafka, groups: readonly string[], topic: 
       for (const end of ends) {
         const offset = at.get(end.partition) ?? -1n;
         // -1: nothing committed; the group has read nothing of this partition.
-        lag += BigInt(end.high) - (offset < 0n ? BigInt(end.low) : offset);
+        const behind = BigInt(end.high) - (offset < 0n ? BigInt(end.low) : offset);
+        // The end offsets are read before the commits: a commit made in between is past them.
+        if (behind > 0n) lag += behind;
       }
       lags.set(group, lag);
     }
