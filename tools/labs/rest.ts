@@ -44,7 +44,7 @@ export interface RestEvidence {
 }
 
 /** The PostgreSQL server the lab tries for its scratch database: DATABASE_URL, the tests' TEST_DATABASE_URL, else local. */
-function postgresServer(): string {
+export function postgresServer(): string {
   return process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 }
 
