@@ -84,21 +84,23 @@ export const monolithVsMicroservices: Lab<MonolithVsMicroservicesEvidence> = {
       const definitions = await loadServices(services);
       const groups = groupsOf(definitions);
       if (groups.length > 0) await ensureDeclaredTopics(scope);
-      /** The env of one deployment: its own group suffix, each group positioned at the end of its topics. */
-      const deploymentEnv = async (name: string): Promise<Record<string, string>> => {
-        const suffix = `-${prefix}-${name}`;
-        for (const g of groups) {
-          await startGroupAtEnd(
+      // One group suffix for the run, as a real move from the monolith to the services keeps the group ids:
+      // the split services' groups continue where the monolith's left off. Each group is positioned at
+      // the end of its topics first (kafkajs joins a group to set its offsets, a few seconds each: all at once).
+      const suffix = `-${prefix}`;
+      await Promise.all(
+        groups.map((g) =>
+          startGroupAtEnd(
             scope,
             `${g.group}${suffix}`,
             g.contracts.map((c) => c.topic),
-          );
-        }
-        return {
-          KAFKA_GROUP_SUFFIX: suffix,
-          KAFKA_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS),
-          KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
-        };
+          ),
+        ),
+      );
+      const groupEnv: Record<string, string> = {
+        KAFKA_GROUP_SUFFIX: suffix,
+        KAFKA_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS),
+        KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
       };
       const ask = async (base: string, via: string): Promise<Exchange[]> => {
         const answers: Exchange[] = [];
@@ -126,9 +128,8 @@ export const monolithVsMicroservices: Lab<MonolithVsMicroservicesEvidence> = {
         `Its own port, PGlite folder and consumer-group suffix; customers' changes stay unpublished`,
         '(CUSTOMERS_OUTBOX_RELAY=off): nothing of this lab reaches a running `npm start`.',
       );
-      const monoEnv = await deploymentEnv('monolith');
       const monolith = await startApp(workspace, 'monolith', {
-        ...monoEnv,
+        ...groupEnv,
         NURT_SERVICES: services.join(','),
         PGLITE_DIR: workspace.folder('pglite-monolith'),
       });
@@ -152,14 +153,19 @@ export const monolithVsMicroservices: Lab<MonolithVsMicroservicesEvidence> = {
         'node dist/apps/<service>/main.js for each (as `npm run start:split` runs them), started at once, and',
         'apps/gateway in front: it routes each path to the service that owns it (libs/contracts SERVICE_SPECS),',
         'so a client sends the same requests to one address. Each service with a database opens its own PGlite.',
+        ...(groups.length > 0
+          ? [
+              `The consumer groups keep their ids (${groups.map((g) => g.group).join(', ')}, suffix ${suffix}): the services take`,
+              `over the killed monolith's partitions once its session times out (${seconds(SESSION_TIMEOUT_MS)} here).`,
+            ]
+          : []),
       );
-      const splitEnv = await deploymentEnv('split');
       const ports = new Map<ServiceName, number>();
       for (const s of SERVICES) ports.set(s, await freePort());
       const startedServices = await Promise.all(
         services.map((s) =>
           startApp(workspace, s, {
-            ...splitEnv,
+            ...groupEnv,
             ...(definitions.find((d) => d.name === s)?.database ? { PGLITE_DIR: workspace.folder(`pglite-${s}`) } : {}),
           }),
         ),
