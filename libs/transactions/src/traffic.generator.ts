@@ -14,6 +14,7 @@ import {
   drawHabits,
   HOUR,
   honestShopping,
+  MINUTE,
   INCIDENT_KINDS,
   inject,
   type CustomerTransaction,
@@ -181,8 +182,14 @@ export function generateShopTraffic(options: ShopTrafficOptions): ShopTraffic {
       a.shopper.trips.every(
         (t) => t.leave > incidentWindow.to || t.leave + (t.stayDays + 2) * DAY < incidentWindow.from - DAY,
       );
-    const purchases = (a: Active): number => a.honest.filter((t) => t.type === 'purchase').length;
-    take('amount', (a) => home(a) && purchases(a) >= 10);
+    const AMOUNT_HISTORY = 8;
+    /** When the customer made their eighth purchase (Infinity when they make fewer). */
+    const historyAt = (a: Active): number =>
+      a.honest
+        .filter((t) => t.type === 'purchase')
+        .map((t) => Date.parse(t.occurredAt))
+        .sort((x, y) => x - y)[AMOUNT_HISTORY - 1] ?? Infinity;
+    take('amount', (a) => home(a) && historyAt(a) < incidentWindow.to - 6 * HOUR);
     for (const kind of INCIDENT_KINDS) take(kind, home);
     for (const kind of INCIDENT_KINDS) take(kind, () => true);
 
@@ -190,7 +197,12 @@ export function generateShopTraffic(options: ShopTrafficOptions): ShopTraffic {
     const incidents: Incident[] = [];
     for (const kind of INCIDENT_KINDS) {
       (victims.get(kind) ?? []).forEach((a, i) => {
-        incidents.push(inject(random, kind, `${kind}-${i}`, a.shopper, a.honest, incidentWindow, next, all));
+        // An amount stands out only against a history: after the customer's eighth purchase.
+        const window =
+          kind === 'amount'
+            ? { ...incidentWindow, from: Math.max(incidentWindow.from, historyAt(a) + MINUTE) }
+            : incidentWindow;
+        incidents.push(inject(random, kind, `${kind}-${i}`, a.shopper, a.honest, window, next, all));
       });
     }
     while (all.length < count) {
