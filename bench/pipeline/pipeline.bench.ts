@@ -24,7 +24,7 @@ import { KafkaProducer, loadKafkaEnv } from '@nurt/kafka';
 import type { ProfileDto } from '@nurt/recommendation';
 import type { SalesReportDto } from '@nurt/reporting';
 import { groupsOf, type ServiceDefinition } from '@nurt/runtime';
-import { TrafficGenerator } from '@nurt/transactions';
+import { generateShopTraffic } from '@nurt/transactions';
 import pg from 'pg';
 import { loadServices } from '../../apps/services/index.js';
 import { groupLag } from '../../test/support/kafka.js';
@@ -95,25 +95,23 @@ function consumerPerformance(records: number): Promise<number> {
 }
 
 /**
- * `count` transactions over 2,000 customers of this run and the chain's twelve stores, 2 % fraud,
- * spread over two weeks of event time (about one a day per customer), as a shop's traffic is:
- * the rules look at each customer's recent history, and a customer doing fifteen transactions in
- * the same second is a fraud pattern, not a load test.
+ * `count` transactions over up to 2,000 customers of this run and the chain's twelve stores, with
+ * 2 % incidents, over the two weeks up to now (libs/transactions `generateShopTraffic`, what
+ * `npm run produce` writes), as a shop's traffic is: the rules look at each customer's recent
+ * history, and a customer doing fifteen transactions in the same second is a fraud pattern, not a
+ * load test.
  */
 function traffic(prefix: string): Transaction[] {
-  const spanMs = 14 * 86_400_000;
-  const start = Date.now() - spanMs;
-  let emitted = 0;
-  const generator = new TrafficGenerator({
-    customers: Array.from({ length: 2000 }, (_, i) => `${prefix}-c${i}`),
-    idPrefix: `${prefix}-`,
-    fraudRatio: 0.02,
-    seed: 42,
-    clock: () => new Date(start + (emitted++ * spanMs) / count),
-  });
-  const out: Transaction[] = [];
-  while (out.length < count) out.push(...generator.next().transactions);
-  return out.slice(0, count);
+  return [
+    ...generateShopTraffic({
+      customers: Array.from({ length: 2000 }, (_, i) => `${prefix}-c${i}`),
+      count,
+      seed: 42,
+      idPrefix: `${prefix}-`,
+      fraudRatio: 0.02,
+      days: 14,
+    }).transactions,
+  ];
 }
 
 async function produce(producer: KafkaProducer, txs: readonly Transaction[]): Promise<number> {

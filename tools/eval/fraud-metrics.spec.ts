@@ -1,5 +1,13 @@
 import { quantile, scoreAlerts, type ScoredAlert } from './fraud-metrics.js';
-import { generateFraudTraffic, INCIDENT_KINDS, type CustomerTransaction, type Incident } from './fraud-traffic.js';
+import { STORES } from '@nurt/contracts';
+import {
+  generateFraudTraffic,
+  INCIDENT_KINDS,
+  storeDistanceKm,
+  type CustomerTransaction,
+  type Incident,
+} from '@nurt/transactions';
+import { distanceKm } from '../../libs/fraud/src/fraud.rules.js';
 
 const t = (id: string, customerId: string, minutes: number): CustomerTransaction => ({
   id,
@@ -89,6 +97,10 @@ describe('fraud evaluation: scoring', () => {
 });
 
 describe('fraud evaluation: labelled traffic', () => {
+  it('measures distances as the anti-fraud rules do (the generator repeats their haversine)', () => {
+    for (const a of STORES) for (const b of STORES) expect(storeDistanceKm(a.store, b.store)).toBe(distanceKm(a, b));
+  });
+
   const options = { seed: 3, customers: 60, days: 14, incidentsPerKind: 3, start: Date.UTC(2026, 10, 2), prefix: 'X' };
   const traffic = generateFraudTraffic(options);
 

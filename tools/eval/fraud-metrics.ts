@@ -9,7 +9,7 @@
  * - A customer is FLAGGED with any alert; a FRAUD customer has an incident.
  */
 import type { FraudAlertEvent, FraudRule } from '@nurt/contracts';
-import type { CustomerTransaction, Incident, IncidentKind } from './fraud-traffic.js';
+import type { CustomerTransaction, Incident, IncidentKind } from '@nurt/transactions';
 
 /** The rule meant to catch each kind of incident. */
 export const RULE_OF: Readonly<Record<IncidentKind, FraudRule>> = {

@@ -7,7 +7,7 @@ import { FraudEnv } from '../../libs/fraud/src/fraud.config.js';
 import { judge, type CustomerEvent, type CustomerHistory } from '../../libs/fraud/src/fraud.evaluation.js';
 import { eventOrder } from '../../libs/fraud/src/fraud.rules.js';
 import type { ScoredAlert } from './fraud-metrics.js';
-import type { CustomerTransaction } from './fraud-traffic.js';
+import type { CustomerTransaction } from '@nurt/transactions';
 
 export function judgeInMemory(transactions: readonly CustomerTransaction[], env: FraudEnv): ScoredAlert[] {
   const events: CustomerEvent[] = transactions.map((t) => ({

@@ -22,7 +22,7 @@ import type { AlertsDto } from '@nurt/fraud';
 import { withEvalApp, runEvaluation } from './harness.js';
 import { quantile, scoreAlerts, type FraudScore, type ScoredAlert } from './fraud-metrics.js';
 import { envWith, judgeInMemory } from './fraud-offline.js';
-import { generateFraudTraffic, type FraudTraffic } from './fraud-traffic.js';
+import { generateFraudTraffic, type FraudTraffic } from '@nurt/transactions';
 
 const COMMAND = 'eval:fraud';
 const TARGET = { precision: 0.9, recall: 0.9, falseAlertsPer1000: 5 };

@@ -1,11 +1,13 @@
-// npm run produce -- --count N --rate R [--fraud-ratio x] [--customers-url URL] [--seed S]
-// Realistic traffic straight into the `transactions` topic (keyed by store), paced at R per second.
+// npm run produce -- --count N --rate R [--fraud-ratio x] [--days D] [--customers-url URL] [--seed S]
+// Shop-like traffic straight into the `transactions` topic (keyed by store), paced at R per second:
+// the customers' shopping over the last D days up to now, in event-time order, with a few labelled
+// incidents of each kind injected (libs/transactions generateShopTraffic).
 import { parseArgs } from 'node:util';
 import { KafkaProducer, loadKafkaEnv } from '@nurt/kafka';
-import { Topics } from '@nurt/contracts';
-import { TrafficGenerator } from '@nurt/transactions';
+import { DEFAULT_FRAUD_RATIO, DEFAULT_TRAFFIC_DAYS, generateShopTraffic, INCIDENT_KINDS } from '@nurt/transactions';
 import { loadRepoEnv, runCommand } from '../cli.js';
 import { customerIdsFrom } from './customer-ids.js';
+import { describeTraffic, sendPaced } from './paced.js';
 
 loadRepoEnv();
 
@@ -13,7 +15,8 @@ const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '100' },
     rate: { type: 'string', default: '50' },
-    'fraud-ratio': { type: 'string', default: '0.02' },
+    'fraud-ratio': { type: 'string', default: String(DEFAULT_FRAUD_RATIO) },
+    days: { type: 'string', default: String(DEFAULT_TRAFFIC_DAYS) },
     'customers-url': { type: 'string', default: process.env.CUSTOMERS_URL ?? '' },
     seed: { type: 'string', default: String(Date.now() % 1_000_000) },
   },
@@ -33,6 +36,7 @@ function positive(name: string, text: string, allowZero = false): number {
 const count = Math.floor(positive('count', values.count));
 const rate = positive('rate', values.rate);
 const fraudRatio = positive('fraud-ratio', values['fraud-ratio'], true);
+const days = positive('days', values.days);
 if (fraudRatio > 1) {
   process.stderr.write('produce: --fraud-ratio must be between 0 and 1\n');
   process.exit(2);
@@ -47,39 +51,25 @@ async function customerIds(url: string): Promise<string[]> {
 }
 
 await runCommand('produce', async () => {
-  const generator = new TrafficGenerator({
+  const traffic = generateShopTraffic({
     customers: await customerIds(values['customers-url']),
+    count,
     fraudRatio,
+    days,
     seed: Number(values.seed),
     idPrefix: `TX${Date.now().toString(36).toUpperCase()}-`,
   });
+  for (const line of describeTraffic(traffic)) process.stderr.write(`produce: ${line}\n`);
   const producer = KafkaProducer.standalone(loadKafkaEnv(), 'produce');
-  const started = Date.now();
-  const patterns = new Map<string, number>();
-  let sent = 0;
-  const tickMs = 100;
+  let seconds: number;
   try {
-    while (sent < count) {
-      const due = Math.min(count, Math.ceil(((Date.now() - started + tickMs) / 1000) * rate));
-      const batch = [];
-      while (sent + batch.length < due) {
-        const traffic = generator.next();
-        if (traffic.pattern) patterns.set(traffic.pattern, (patterns.get(traffic.pattern) ?? 0) + 1);
-        batch.push(...traffic.transactions.slice(0, due - sent - batch.length));
-      }
-      if (batch.length > 0) {
-        await producer.sendBatch(batch.map((tx) => ({ topic: Topics.Transactions, key: tx.store, value: tx })));
-        sent += batch.length;
-      }
-      const wait = started + ((sent + 1) / rate) * 1000 - Date.now();
-      if (sent < count && wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, tickMs)));
-    }
+    seconds = await sendPaced(producer, traffic.transactions, rate);
   } finally {
     await producer.onApplicationShutdown();
   }
-  const seconds = (Date.now() - started) / 1000;
-  const fraud = [...patterns].map(([p, n]) => `${p}=${n}`).join(' ') || 'none';
+  const sent = traffic.transactions.length;
+  const injected = INCIDENT_KINDS.map((k) => `${k}=${traffic.injected[k]}`).join(' ');
   process.stdout.write(
-    `produced ${sent} transactions in ${seconds.toFixed(1)} s (${(sent / seconds).toFixed(0)}/s); fraud patterns: ${fraud}\n`,
+    `produced ${sent} transactions in ${seconds.toFixed(1)} s (${(sent / Math.max(seconds, 0.001)).toFixed(0)}/s); injected incidents: ${injected}\n`,
   );
 });

@@ -3,10 +3,24 @@ export { AcceptedBatchDto, AcceptedTransactionDto, MAX_BATCH, TransactionBatchDt
 export { TransactionsModule } from './transactions.module.js';
 export { TransactionsService } from './transactions.service.js';
 export {
-  FRAUD_PATTERNS,
-  TrafficGenerator,
-  type FraudPattern,
-  type GeneratedTraffic,
-  type TrafficOptions,
+  INCIDENT_KINDS,
+  storeDistanceKm,
+  type CustomerTransaction,
+  type Habits,
+  type Incident,
+  type IncidentKind,
+  type Trip,
+} from './shoppers.js';
+export {
+  customerHabits,
+  DEFAULT_FRAUD_RATIO,
+  DEFAULT_TRAFFIC_DAYS,
+  customerTrips,
+  generateFraudTraffic,
+  generateShopTraffic,
+  type FraudTraffic,
+  type FraudTrafficOptions,
+  type ShopTraffic,
+  type ShopTrafficOptions,
 } from './traffic.generator.js';
 export { formatTransactionLine } from './transaction-line.js';

@@ -1,10 +1,11 @@
 /**
- * Labelled shopping for the fraud evaluation (`npm run eval:fraud`): seeded, so a run repeats
- * byte for byte. Customers live in a city of the chain, shop at their home store at their own
- * hours and pace, with amounts of their own scale and spread (log-normal: many small baskets, a
- * few large ones); some use cash machines; some take an honest trip to another city (at train or
- * car speed) and shop there; some refund earlier purchases. On top of that, incidents of four
- * kinds are injected into as many distinct customers, each with the ids of its transactions:
+ * The shopper model behind nurt's generated traffic (`npm run produce`, `npm run eval:fraud`, the
+ * pipeline benchmark): seeded, so a run repeats byte for byte. Customers live in a city of the
+ * chain, shop at their home store at their own hours and pace, with amounts of their own scale and
+ * spread (log-normal: many small baskets, a few large ones); some use cash machines; some take an
+ * honest trip to another city (at train or car speed) and shop there; some refund earlier
+ * purchases. On top of that, incidents of four kinds can be injected, each into a customer of its
+ * own, with the ids of its transactions:
  * - velocity: a card tested by a burst of small purchases seconds apart;
  * - travel: the card used in a store far away minutes after the customer shopped at home;
  * - amount: one purchase far above what the customer ever spends;
@@ -12,8 +13,7 @@
  *   they ever paid there).
  */
 import { DEFAULT_CURRENCY, STORES, type Transaction, type TransactionType } from '@nurt/contracts';
-import { mulberry32, normal, shuffled, type Random } from '@nurt/random';
-import { distanceKm } from '../../libs/fraud/src/fraud.rules.js';
+import { normal, type Random } from '@nurt/random';
 
 export const INCIDENT_KINDS = ['velocity', 'travel', 'amount', 'refund'] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
@@ -30,28 +30,9 @@ export interface Incident {
 
 export type CustomerTransaction = Transaction & { customerId: string };
 
-export interface FraudTraffic {
-  /** In event-time order, as terminals would send them. */
-  readonly transactions: readonly CustomerTransaction[];
-  readonly incidents: readonly Incident[];
-  readonly customers: readonly string[];
-}
-
-export interface TrafficOptions {
-  readonly seed: number;
-  readonly customers: number;
-  readonly days: number;
-  /** Incidents of each kind, each in its own customer. */
-  readonly incidentsPerKind: number;
-  /** Start of the period (ms). */
-  readonly start: number;
-  /** Prefix of every id (customers and transactions); per seed, so a run's ids (and the docs' alert ids) repeat. */
-  readonly prefix: string;
-}
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const MINUTE = 60_000;
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
 
 /** Bigger cities have more customers. */
 const CITY_WEIGHT: Readonly<Record<string, number>> = {
@@ -63,9 +44,20 @@ const CITY_WEIGHT: Readonly<Record<string, number>> = {
   Gdansk: 1.5,
 };
 
-interface Shopper {
+/** An honest trip: leaves home at `leave`, shops in `to` for `stayDays` days, then heads home. */
+export interface Trip {
+  readonly to: string;
+  readonly leave: number;
+  readonly stayDays: number;
+}
+
+/** What a customer is like: where they live, how often, when and how much they spend. */
+export interface Habits {
   readonly id: string;
   readonly home: string;
+  /** Whether they travel at all, and where to. */
+  readonly travels: boolean;
+  readonly destination: string;
   readonly perDay: number;
   readonly hour: number;
   readonly hourSd: number;
@@ -77,10 +69,21 @@ interface Shopper {
   /** Their usual cash withdrawal. */
   readonly cashUsual: number;
   readonly refunds: number;
-  readonly trip: { readonly to: string; readonly leave: number; readonly stayDays: number } | null;
 }
 
-const money = (n: number): number => Math.max(0.01, Math.round(n * 100) / 100);
+export interface Shopper extends Habits {
+  /** Honest trips, in time order, none overlapping another. */
+  readonly trips: readonly Trip[];
+}
+
+/** Where and when the shopping happens: days of `DAY` from `start`, nothing at or after `end`. */
+export interface Period {
+  readonly start: number;
+  readonly days: number;
+  readonly end: number;
+}
+
+export const money = (n: number): number => Math.max(0.01, Math.round(n * 100) / 100);
 
 function pickCity(random: Random): string {
   const weights = STORES.map((s) => CITY_WEIGHT[s.store] ?? 1);
@@ -98,19 +101,40 @@ const location = (store: string): { lat: number; lon: number } => {
   return found;
 };
 
-/** Hours an honest traveller needs between two cities (car or train, 70–110 km/h, plus getting going). */
-function travelHours(random: Random, from: string, to: string): number {
-  return distanceKm(location(from), location(to)) / (70 + random() * 40) + 0.5 + random();
+/**
+ * Great-circle distance between two of the chain's stores (km): the same haversine the anti-fraud
+ * rules use (libs/fraud `distanceKm`; a feature does not import another, so it is repeated here and
+ * a spec in tools/eval checks that the two agree).
+ */
+export function storeDistanceKm(from: string, to: string): number {
+  const a = location(from);
+  const b = location(to);
+  const rad = (d: number): number => (d * Math.PI) / 180;
+  const dLat = rad(b.lat - a.lat);
+  const dLon = rad(b.lon - a.lon);
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371 * Math.asin(Math.sqrt(h));
 }
 
-function makeShopper(random: Random, id: string, days: number, start: number): Shopper {
+/** Hours an honest traveller needs between two cities (car or train, 70–110 km/h, plus getting going). */
+function travelHours(random: Random, from: string, to: string): number {
+  return storeDistanceKm(from, to) / (70 + random() * 40) + 0.5 + random();
+}
+
+/**
+ * A customer's habits, drawn from `random`. The order of the draws is part of the model: the
+ * evaluation's traffic (and its documented results) depend on it.
+ */
+export function drawHabits(random: Random, id: string): Habits {
   const home = pickCity(random);
   const travels = random() < 0.25;
   const destinations = STORES.map((s) => s.store).filter((s) => s !== home);
-  const to = destinations[Math.floor(random() * destinations.length)] ?? 'Krakow';
+  const destination = destinations[Math.floor(random() * destinations.length)] ?? 'Krakow';
   return {
     id,
     home,
+    travels,
+    destination,
     perDay: Math.min(6, Math.max(1, 2.2 * Math.exp(0.45 * normal(random)))),
     hour: 9 + random() * 10,
     hourSd: 1 + random() * 2,
@@ -119,14 +143,11 @@ function makeShopper(random: Random, id: string, days: number, start: number): S
     cash: random() < 0.6 ? 0.08 + random() * 0.12 : 0,
     cashUsual: [50, 100, 100, 200, 200, 300][Math.floor(random() * 6)] ?? 100,
     refunds: 0.02 + random() * 0.03,
-    trip: travels
-      ? { to, leave: start + (2 + random() * (days - 5)) * DAY, stayDays: 1 + Math.floor(random() * 3) }
-      : null,
   };
 }
 
 /** Makes a customer's transaction at a time (ms) and appends it to `into`. */
-function writer(
+export function writer(
   customerId: string,
   next: () => string,
   into: CustomerTransaction[],
@@ -146,25 +167,22 @@ function writer(
   };
 }
 
-/** The honest transactions of one shopper over the period. */
-function honestShopping(
+/** The honest transactions of one shopper over the period, in the order they were made up (not sorted). */
+export function honestShopping(
   random: Random,
   s: Shopper,
-  start: number,
-  days: number,
+  { start, days, end }: Period,
   next: () => string,
 ): CustomerTransaction[] {
   const out: CustomerTransaction[] = [];
   const tx = writer(s.id, next, out);
-  // Where the shopper is at a time: home, or (after getting there) the trip's city until they leave it.
-  let away: { from: number; until: number; city: string } | null = null;
-  if (s.trip) {
-    const there = s.trip.leave + travelHours(random, s.home, s.trip.to) * HOUR;
-    const back = s.trip.leave + s.trip.stayDays * DAY;
-    away = { from: there, until: back, city: s.trip.to };
-  }
-  const blackout = s.trip ? { from: s.trip.leave, until: s.trip.leave + s.trip.stayDays * DAY } : null;
-  const afterReturn = s.trip && away ? away.until + travelHours(random, s.trip.to, s.home) * HOUR : 0;
+  // Each trip: left home at `leave`, there (after getting there) until `back`, home again at `home`;
+  // no shopping on the way.
+  const legs = s.trips.map((trip) => {
+    const there = trip.leave + travelHours(random, s.home, trip.to) * HOUR;
+    const back = trip.leave + trip.stayDays * DAY;
+    return { leave: trip.leave, there, back, home: back + travelHours(random, trip.to, s.home) * HOUR, city: trip.to };
+  });
 
   for (let day = 0; day < days; day++) {
     // Poisson-ish count for the day around the shopper's pace.
@@ -173,11 +191,13 @@ function honestShopping(
     for (let i = 0; i < count; i++) {
       const hour = Math.min(22.9, Math.max(6, s.hour + s.hourSd * normal(random)));
       const at = start + day * DAY + hour * HOUR + random() * MINUTE;
+      if (at >= end) continue;
       let store = s.home;
-      if (blackout && at >= blackout.from && at < afterReturn) {
+      const leg = legs.find((l) => at >= l.leave && at < l.home);
+      if (leg) {
         // On the way: no shopping; there: the trip's city.
-        if (!away || at < away.from || at >= away.until) continue;
-        store = away.city;
+        if (at < leg.there || at >= leg.back) continue;
+        store = leg.city;
       }
       if (random() < s.cash) {
         // Cash in round amounts around the shopper's usual withdrawal: half, the same, or up to three times it.
@@ -189,62 +209,49 @@ function honestShopping(
       if (store === s.home && random() < s.refunds) {
         // Returned at the same store (the rule's premise) within two weeks, all of it or a part.
         const later = at + (1 + random() * 13) * DAY;
-        const awayThen = blackout !== null && later >= blackout.from - HOUR && later < afterReturn + HOUR;
-        if (later < start + days * DAY && !awayThen) {
+        const awayThen = legs.some((l) => later >= l.leave - HOUR && later < l.home + HOUR);
+        if (later < end && !awayThen) {
           tx(later, store, 'refund', random() < 0.7 ? purchase.amount : purchase.amount * (0.2 + random() * 0.7));
         }
       }
       // Now and then a second transaction a few minutes later (forgot something, or cash too).
-      if (random() < 0.08)
-        tx(at + (2 + random() * 10) * MINUTE, store, 'purchase', s.median * Math.exp(s.logSd * normal(random)) * 0.4);
+      if (random() < 0.08) {
+        const again = at + (2 + random() * 10) * MINUTE;
+        const amount = s.median * Math.exp(s.logSd * normal(random)) * 0.4;
+        if (again < end) tx(again, store, 'purchase', amount);
+      }
     }
   }
   return out;
 }
 
-export function generateFraudTraffic(options: TrafficOptions): FraudTraffic {
-  const random = mulberry32(options.seed);
-  const { start, days, prefix } = options;
-  let n = 0;
-  const next = (): string => `${prefix}-t${(n++).toString(36)}`;
-  const shoppers = Array.from({ length: options.customers }, (_, i) =>
-    makeShopper(random, `${prefix}-c${i}`, days, start),
-  );
-  const transactions = shoppers.flatMap((s) => honestShopping(random, s, start, days, next));
-  if (INCIDENT_KINDS.length * options.incidentsPerKind > shoppers.length) {
-    throw new Error('more incidents than customers: each incident goes to a customer of its own');
-  }
-  const victims = shuffled(random, shoppers);
-  const incidents: Incident[] = [];
-  INCIDENT_KINDS.forEach((kind, k) => {
-    for (let i = 0; i < options.incidentsPerKind; i++) {
-      const s = victims[k * options.incidentsPerKind + i];
-      const own = transactions.filter((t) => t.customerId === s.id);
-      incidents.push(inject(random, kind, `${kind}-${i}`, s, own, options, next, transactions));
-    }
-  });
-  transactions.sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || (a.id < b.id ? -1 : 1));
-  return { transactions, incidents, customers: shoppers.map((s) => s.id) };
+/** Between which event times (ms) incidents go: late enough that the customer has a history. */
+export interface IncidentWindow {
+  readonly from: number;
+  readonly to: number;
 }
 
-/** Adds one incident's transactions to `all`, in the last two thirds of the period (the customer has a history by then). */
-function inject(
+/**
+ * Adds one incident's transactions to `all` (and the fraudulent ones' ids to the incident), at a
+ * time within `window` when the customer is not on an honest trip.
+ */
+export function inject(
   random: Random,
   kind: IncidentKind,
   id: string,
   s: Shopper,
   own: readonly CustomerTransaction[],
-  { start, days }: TrafficOptions,
+  { from, to }: IncidentWindow,
   next: () => string,
   all: CustomerTransaction[],
 ): Incident {
   const add = writer(s.id, next, all);
-  const from = start + (days / 3) * DAY;
-  const to = start + (days - 0.5) * DAY;
   let at = from + random() * (to - from);
   // Not while the customer is on an honest trip (a day either side): that would be a second incident.
-  for (let tries = 0; s.trip && tries < 100; tries++) {
-    if (at < s.trip.leave - DAY || at > s.trip.leave + (s.trip.stayDays + 2) * DAY) break;
+  const travelling = (t: number): boolean =>
+    s.trips.some((trip) => t >= trip.leave - DAY && t <= trip.leave + (trip.stayDays + 2) * DAY);
+  for (let tries = 0; s.trips.length > 0 && tries < 100; tries++) {
+    if (!travelling(at)) break;
     at = from + random() * (to - from);
   }
   const made: CustomerTransaction[] = [];
@@ -256,9 +263,9 @@ function inject(
       made.push(add(t, s.home, 'purchase', 2 + random() * 20));
   } else if (kind === 'travel') {
     // The customer shops at home; minutes later the card is used in a city at least 250 km away.
-    const far = STORES.filter((c) => distanceKm(location(s.home), c) >= 250);
+    const far = STORES.filter((c) => storeDistanceKm(s.home, c.store) >= 250);
     const city = far[Math.floor(random() * far.length)]?.store ?? 'Gdansk';
-    const km = distanceKm(location(s.home), location(city));
+    const km = storeDistanceKm(s.home, city);
     add(at, s.home, 'purchase', s.median * Math.exp(s.logSd * normal(random)));
     // Implied speed at least 500 km/h: no train or car does that.
     const minutes = 5 + random() * ((km / 500) * 60 - 5);
@@ -284,4 +291,9 @@ function inject(
     transactionIds: made.map((t) => t.id),
     startsAt: Date.parse(made[0]?.occurredAt ?? new Date(at).toISOString()),
   };
+}
+
+/** Event-time order, ties by id. */
+export function byEventTime(a: CustomerTransaction, b: CustomerTransaction): number {
+  return Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || (a.id < b.id ? -1 : 1);
 }
