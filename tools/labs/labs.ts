@@ -4,6 +4,7 @@ import { consumerGroupsRebalancing } from './consumer-groups-rebalancing.js';
 import { consumerOffsets } from './consumer-offsets.js';
 import { keysVsRoundRobin } from './keys-vs-round-robin.js';
 import { pubSub } from './pub-sub.js';
+import { replication } from './replication.js';
 import { topicsPartitionsOffsets } from './topics-partitions-offsets.js';
 
 export const LABS: readonly Lab[] = [
@@ -12,4 +13,5 @@ export const LABS: readonly Lab[] = [
   consumerOffsets,
   consumerGroupsRebalancing,
   pubSub,
+  replication,
 ];
