@@ -5,6 +5,7 @@ import { consumerOffsets } from './consumer-offsets.js';
 import { keysVsRoundRobin } from './keys-vs-round-robin.js';
 import { pubSub } from './pub-sub.js';
 import { replication } from './replication.js';
+import { retention } from './retention.js';
 import { topicsPartitionsOffsets } from './topics-partitions-offsets.js';
 
 export const LABS: readonly Lab[] = [
@@ -14,4 +15,5 @@ export const LABS: readonly Lab[] = [
   consumerGroupsRebalancing,
   pubSub,
   replication,
+  retention,
 ];
