@@ -2,6 +2,7 @@
 import type { Lab } from './kit.js';
 import { consumerGroupsRebalancing } from './consumer-groups-rebalancing.js';
 import { consumerOffsets } from './consumer-offsets.js';
+import { dockerKubernetes } from './docker-kubernetes.js';
 import { keysVsRoundRobin } from './keys-vs-round-robin.js';
 import { pubSub } from './pub-sub.js';
 import { replication } from './replication.js';
@@ -16,4 +17,5 @@ export const LABS: readonly Lab[] = [
   pubSub,
   replication,
   retention,
+  dockerKubernetes,
 ];
