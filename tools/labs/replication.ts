@@ -324,8 +324,9 @@ export const replication: Lab<ReplicationEvidence> = {
       explain(
         log,
         'What this shows (timings)',
-        `cluster start ${seconds(cluster.startMs)}; leader election ${seconds(electionMs)} after kill -9 (about the 3 s session`,
-        `timeout, counted from the last heartbeat); broker back ${seconds(nodeBackMs)} and full ISR ${seconds(fullIsrMs)} after the restart.`,
+        `cluster start ${seconds(cluster.startMs)}; leader election ${seconds(electionMs)} after kill -9 (the 3 s session timeout, counted`,
+        'from the last heartbeat, and longer when the killed node was also the active controller: the other two elect',
+        `a new one first); broker back ${seconds(nodeBackMs)} and full ISR ${seconds(fullIsrMs)} after the restart.`,
         `The longest wait for an acknowledgement was ${Math.min(...stalls)}-${Math.max(...stalls)} ms on every partition, not only on`,
         `partition ${victimPartition}: acks=all waits for every replica in the ISR, and the dead broker stayed in the ISR of the`,
         'partitions it followed until the controller fenced it. The client retried; nothing acknowledged was lost,',
