@@ -7,10 +7,16 @@ import kafkajs from 'kafkajs';
 import type { Admin, Kafka, PartitionMetadata } from 'kafkajs';
 import { repoRoot } from '../../test/support/process.js';
 
-/** Node N is broker N and listens on 127.0.0.1:9N92 (tools/kafka/cluster-node.properties). */
+/**
+ * Node N is broker N and listens on 127.0.0.1:<KAFKA_CLUSTER_BASE_PORT + (N-1)*100>, as kafka.sh
+ * (which inherits this process's environment) starts it: 9192, 9292, 9392 by default.
+ */
 export const CLUSTER_NODES = [1, 2, 3] as const;
 export type ClusterNode = (typeof CLUSTER_NODES)[number];
-export const CLUSTER_BROKERS: readonly string[] = CLUSTER_NODES.map((n) => `127.0.0.1:9${n}92`);
+const CLUSTER_BASE_PORT = Number(process.env.KAFKA_CLUSTER_BASE_PORT || 9192);
+export const CLUSTER_BROKERS: readonly string[] = CLUSTER_NODES.map(
+  (n) => `127.0.0.1:${CLUSTER_BASE_PORT + (n - 1) * 100}`,
+);
 export const REPLICATION_FACTOR = CLUSTER_NODES.length;
 
 export function isClusterNode(id: number): id is ClusterNode {

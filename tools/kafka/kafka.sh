@@ -19,6 +19,9 @@ STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
 SINGLE_HEAP="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 CLUSTER_HEAP="${KAFKA_HEAP_OPTS:--Xms384m -Xmx512m}"
 readonly CLUSTER_NODES=(1 2 3)
+# Node N's broker listens on CLUSTER_BASE_PORT + (N-1)*100, its controller one port above:
+# 9192/9292/9392 (controllers 9193/9293/9393) by default.
+CLUSTER_BASE_PORT="${KAFKA_CLUSTER_BASE_PORT:-9192}"
 # Same GC settings as Kafka's own launch scripts.
 JVM_OPTS=(-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
   -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true)
@@ -594,8 +597,12 @@ cmd_secure_clean() {
 
 CLUSTER_DIR="$STATE_DIR/cluster"
 node_dir() { echo "$CLUSTER_DIR/node$1"; }
-node_port() { echo "9${1}92"; }
-node_cport() { echo "9${1}93"; }
+node_port() { echo $((CLUSTER_BASE_PORT + ($1 - 1) * 100)); }
+node_cport() { echo $(($(node_port "$1") + 1)); }
+check_cluster_ports() {
+  [[ "$CLUSTER_BASE_PORT" =~ ^[0-9]+$ ]] && ((CLUSTER_BASE_PORT >= 1024 && CLUSTER_BASE_PORT <= 65334)) ||
+    die "KAFKA_CLUSTER_BASE_PORT must be a port from 1024 to 65334 (nodes use it, +100 and +200, each with the next port for its controller); got '$CLUSTER_BASE_PORT'"
+}
 node_pid() { our_pid "$(node_dir "$1")/kafka.pid" "$(node_dir "$1")/server.properties"; }
 check_node() { [[ "${1:-}" =~ ^[1-3]$ ]] || die "node must be 1, 2 or 3 (got '${1:-}')"; }
 
@@ -623,14 +630,10 @@ cluster_up() {
       continue
     fi
     rm -f "$(node_dir "$n")/kafka.pid"
-    rc=0
-    probe "$HOST" "$(node_port "$n")" || rc=$?
-    if ((rc == 0)); then
-      log "node $n: reusing broker at $HOST:$(node_port "$n") (not started by this script)"
-      continue
-    fi
-    ((rc == 2)) && die "port $HOST:$(node_port "$n") is taken by something that does not answer like Kafka"
-    port_open "$HOST" "$(node_cport "$n")" && die "controller port $HOST:$(node_cport "$n") is already in use"
+    # Never adopted: a broker this state dir did not start (another clone's cluster, a drill's, a
+    # lab's) would be stopped, killed and restarted by commands that think it is ours.
+    port_taken "$n" "$(node_port "$n")" "broker"
+    port_taken "$n" "$(node_cport "$n")" "controller"
     to_format+=("$n")
   done
   if ((${#to_format[@]})); then
@@ -677,6 +680,16 @@ cluster_up() {
     sleep 0.3
   done
   log "cluster ready: bootstrap $(cluster_bootstrap) ($(secs_since "$t0")s)"
+}
+
+# port_taken <node> <port> <what>: dies, in one line, if something listens on a port node N needs
+# while no PID file of this state dir names a node of ours (which cluster_up checked before).
+port_taken() {
+  local rc=0 who="not started by this script"
+  port_open "$HOST" "$2" || return 0
+  probe "$HOST" "$2" || rc=$?
+  ((rc == 0)) && who="a Kafka broker not started from $STATE_DIR"
+  die "node $1's $3 port $HOST:$2 is in use ($who); stop what listens there, or set KAFKA_CLUSTER_BASE_PORT to free ports (or NURT_KAFKA_HOME to the state dir that started it)"
 }
 
 cluster_abort() { # stop the nodes this invocation started, then fail
@@ -767,6 +780,8 @@ cmd_cluster_status() {
         log "node $n: running but not answering, pid $pid, broker $HOST:$(node_port "$n"), data $(node_dir "$n")/data"
       fi
       up=$((up + 1))
+    elif port_open "$HOST" "$(node_port "$n")"; then
+      log "node $n: stopped, but something this script did not start listens on $HOST:$(node_port "$n"); data $(node_dir "$n")/data"
     else
       log "node $n: stopped, broker $HOST:$(node_port "$n"), data $(node_dir "$n")/data"
     fi
@@ -838,7 +853,9 @@ Local Apache Kafka $KAFKA_VERSION (KRaft, no Docker). Usage: bash tools/kafka/ka
                           $HOST:$SECURE_PORT (controller $SECURE_CONTROLLER_PORT); writes client.properties and
                           nurt.env into $SECURE_DIR
   cluster-start | cluster-stop | cluster-status
-                          three broker+controller nodes on ports 9192, 9292, 9392
+                          three broker+controller nodes, brokers on $(node_port 1), $(node_port 2), $(node_port 3)
+                          (controllers one port above; KAFKA_CLUSTER_BASE_PORT moves all six);
+                          a port held by anything this state dir did not start is refused
   cluster-start-node N | cluster-stop-node N | cluster-kill-node N (kill -9) | logs [-f] N
   tool <name> [args]      Kafka CLI tools (topics, consumer-groups, producer-perf, consumer-perf,
                           quorum, console-producer, console-consumer, ...); --bootstrap-server
@@ -859,7 +876,10 @@ main() {
   fi
   case "$cmd" in
     start | stop | clean) if ((secure)); then lock_state "$SECURE_DIR/.lock"; else lock_state; fi ;;
-    cluster-*) [[ "$cmd" == cluster-status ]] || lock_state ;;
+    cluster-*)
+      check_cluster_ports
+      [[ "$cmd" == cluster-status ]] || lock_state
+      ;;
   esac
   if ((secure)); then
     case "$cmd" in
