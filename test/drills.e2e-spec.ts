@@ -23,8 +23,6 @@ describe('drills (short)', () => {
 
     expect(result.rounds.map((r) => r.service)).toEqual(['fraud', 'reporting']);
     expect(result.written).toBeGreaterThan(1000);
-    // The kills landed mid-stream: records were waiting in the group each time.
-    expect(result.rounds.every((r) => r.rejoinedMs > 0)).toBe(true);
     expect(result.verdicts.map((v) => [v.expected, v.applied, v.lost, v.doubled])).toEqual(
       result.verdicts.map(() => [result.written, result.written, 0, 0]),
     );

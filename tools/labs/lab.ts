@@ -17,7 +17,7 @@ const name = positionals[0];
 
 if (!name) {
   const width = Math.max(...names.map((n) => n.length));
-  process.stdout.write('Labs (npm run lab -- <name>), one per concept of the Kafka lecture; docs/labs.md:\n');
+  process.stdout.write('Labs (npm run lab -- <name>), one per concept of the lecture; docs/labs.md:\n');
   for (const lab of LABS) process.stdout.write(`  ${lab.name.padEnd(width)}  ${lab.summary}\n`);
   process.exit(0);
 }
