@@ -53,14 +53,43 @@ function positionOf(events: readonly KnownEvent[], tx: KnownEvent): number {
   return lo;
 }
 
+/** A customer's history as the judge walks it in event order: what it has passed, summarised. */
+interface Walk {
+  /** How many of the history's events (in event order) have been taken in. */
+  taken: number;
+  /** The newest event passed at each store: the one a trip from that store is judged against. */
+  readonly newestAt: Map<string, KnownEvent>;
+  /** The spending events passed, per type, in event order: the newest make the usual amount. */
+  readonly spent: Map<string, KnownEvent[]>;
+}
+
+/** The index of the first event newer than `at` - `windowMs` (strictly inside the window ending at `at`). */
+function firstInside(events: readonly KnownEvent[], end: number, at: number, windowMs: number): number {
+  let lo = 0;
+  let hi = end;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (at - (events[mid]?.at ?? 0) >= windowMs) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * Judges transactions in event time. Each one is judged against what its customer did BEFORE it
  * (by occurredAt, ties by id), whatever order the partitions delivered them in: the rules only look
  * back, and `ready` holds only transactions whose earlier history has arrived (see
  * FraudRepository.judgeReady). So two instances, a replay and a rebuild all reach the same alerts,
- * with the same ids. `ready` must be in event order; `histories` must hold every customer's
- * recorded transactions over the look-back (those in `ready` included) and is updated with the
- * alerts raised here.
+ * with the same ids. `ready` must be in event order; `histories` is updated with the alerts raised here.
+ *
+ * What a customer's history must hold (`boundedHistory` says the same, for a history in memory):
+ * every recorded transaction from the velocity window before the first judged one up to the last
+ * judged one, and before that only what a rule can still use: the newest transaction at each
+ * store within the travel window, the newest `FRAUD_AMOUNT_HISTORY` of each spending type within
+ * the look-back, and the purchases within the look-back at the stores of the refunds being judged.
+ * Each judged transaction costs the same however long its customer's history is: the walk keeps
+ * the newest transaction per store and the spending per type, and counts the velocity window by
+ * binary search, rather than scanning the history back for every transaction.
  */
 export function judge(
   ready: readonly CustomerEvent[],
@@ -71,28 +100,56 @@ export function judge(
   const velocityWindow = env.FRAUD_VELOCITY_WINDOW_S * 1000;
   const travel = travelWindowMs(env);
   const lookback = env.FRAUD_REFUND_LOOKBACK_DAYS * DAY_MS;
+  const walks = new Map<string, Walk>();
   const alerts: Alert[] = [];
 
   for (const tx of ready) {
     const history = histories.get(tx.customerId) ?? { events: [], alerts: [] };
     const events = history.events;
     const end = positionOf(events, tx);
+    let walk = walks.get(tx.customerId);
+    // `ready` is in event order, so a customer's walk only moves forward; start again if it is not.
+    if (!walk || walk.taken > end) {
+      walk = { taken: 0, newestAt: new Map(), spent: new Map() };
+      walks.set(tx.customerId, walk);
+    }
+    for (; walk.taken < end; walk.taken++) {
+      const e = events[walk.taken];
+      walk.newestAt.set(e.store, e);
+      if (isSpending(e.type)) {
+        let same = walk.spent.get(e.type);
+        if (!same) walk.spent.set(e.type, (same = []));
+        same.push(e);
+      }
+    }
+    const earlier = (e: KnownEvent): boolean => e.transactionId !== tx.transactionId && tx.at - e.at <= lookback;
 
     let count = 1;
-    const nearby: KnownEvent[] = [];
-    const usual: number[] = [];
-    const purchases: KnownEvent[] = [];
-    for (let i = end - 1; i >= 0; i--) {
-      const e = events[i];
-      if (e.transactionId === tx.transactionId) continue;
-      const age = tx.at - e.at;
-      if (age > lookback) break;
-      if (age < velocityWindow) count++;
-      if (age <= travel) nearby.push(e);
-      if (e.type === tx.type && isSpending(e.type) && usual.length < env.FRAUD_AMOUNT_HISTORY) usual.push(e.amount);
-      if (e.type === 'purchase') purchases.push(e);
+    for (let i = firstInside(events, end, tx.at, velocityWindow); i < end; i++) {
+      if (events[i]?.transactionId !== tx.transactionId) count++;
     }
-    usual.reverse();
+    // Newest first, as a scan back through the history would meet them (the first of equal scores wins).
+    const nearby = [...walk.newestAt.values()]
+      .filter((e) => earlier(e) && tx.at - e.at <= travel)
+      .sort((a, b) => eventOrder(b, a));
+    const usual: number[] = [];
+    if (isSpending(tx.type)) {
+      const same = walk.spent.get(tx.type) ?? [];
+      for (let i = same.length - 1; i >= 0 && usual.length < env.FRAUD_AMOUNT_HISTORY; i--) {
+        const e = same[i];
+        if (tx.at - e.at > lookback) break;
+        if (e.transactionId !== tx.transactionId) usual.push(e.amount);
+      }
+      usual.reverse();
+    }
+    const purchases: KnownEvent[] = [];
+    if (tx.type === 'refund') {
+      for (let i = end - 1; i >= 0; i--) {
+        const e = events[i];
+        if (tx.at - e.at > lookback) break;
+        if (e.type === 'purchase' && e.transactionId !== tx.transactionId) purchases.push(e);
+      }
+    }
     const alertedWithin = (rule: FraudRule, windowMs: number): boolean =>
       history.alerts.some(
         (a) => a.rule === rule && a.transactionId !== tx.transactionId && a.at <= tx.at && tx.at - a.at < windowMs,

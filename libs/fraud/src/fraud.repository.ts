@@ -1,10 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Topics, type FraudAlertEvent, type FraudRule, type Transaction, type TransactionType } from '@nurt/contracts';
+import {
+  TRANSACTION_TYPES,
+  Topics,
+  type FraudAlertEvent,
+  type FraudRule,
+  type Transaction,
+  type TransactionType,
+} from '@nurt/contracts';
 import { claimNew, DATABASE, type Database, type DeliveredEvent, type Queryable } from '@nurt/database';
 import type { OutboxSource, ProduceRecord } from '@nurt/kafka';
 import { DAY_MS, judge, lookBackMs, type Alert, type CustomerEvent, type CustomerHistory } from './fraud.evaluation.js';
 import type { FraudEnv } from './fraud.config.js';
-import { travelWindowMs } from './fraud.rules.js';
+import { isSpending, travelWindowMs } from './fraud.rules.js';
 import { FRAUD_SCHEMA } from './fraud.migrations.js';
 import { FRAUD_ENV } from './fraud.constants.js';
 
@@ -47,6 +54,9 @@ const toCustomerEvent = (r: EventRow): CustomerEvent => ({
   type: r.type,
   amount: Number(r.amount),
 });
+
+/** The transaction types whose amounts make a customer's usual amount. */
+const SPENDING = TRANSACTION_TYPES.filter(isSpending);
 
 const hasCustomer = (tx: Transaction): tx is Transaction & { customerId: string } => tx.customerId !== undefined;
 
@@ -160,18 +170,56 @@ export class FraudRepository implements OutboxSource {
     });
   }
 
-  /** Every recorded transaction of the customers over the look-back of the judged ones, and their once-per-incident alerts. */
+  /**
+   * What the rules need of the customers of the judged transactions (see `judge` for the
+   * contract): everything from the velocity window before the first judged one to the last, and
+   * before that the newest at each store within the travel window, the newest
+   * `FRAUD_AMOUNT_HISTORY` per spending type within the look-back, and the purchases at the
+   * refunds' stores within the look-back; with their velocity and distant-cities alerts. Each part
+   * is bounded by a window the rules use or by a count, so a page costs the same however long its
+   * customers' histories are (a customer buying every few seconds used to bring all of their
+   * look-back, 90 days, into every page).
+   */
   private async histories(q: Queryable, ready: readonly CustomerEvent[]): Promise<Map<string, CustomerHistory>> {
     const customers = [...new Set(ready.map((e) => e.customerId))];
     const first = ready[0]?.at ?? 0;
     const lastAt = ready[ready.length - 1]?.at ?? 0;
-    const to = new Date(lastAt).toISOString();
+    const iso = (ms: number): string => new Date(ms).toISOString();
+    const velocityMs = this.env.FRAUD_VELOCITY_WINDOW_S * 1000;
+    const lookbackMs = this.env.FRAUD_REFUND_LOOKBACK_DAYS * DAY_MS;
+    const refunds = ready.filter((e) => e.type === 'refund');
+    const columns = 'customer_id, transaction_id, occurred_at, store, type, amount';
     const events = await q.query<EventRow>(
-      `SELECT customer_id, transaction_id, occurred_at, store, type, amount FROM fraud.customer_events
-       WHERE customer_id = ANY($1::text[]) AND occurred_at BETWEEN $2 AND $3`,
-      [customers, new Date(first - lookBackMs(this.env)).toISOString(), to],
+      `SELECT ${columns} FROM fraud.customer_events
+       WHERE customer_id = ANY($1::text[]) AND occurred_at BETWEEN $2 AND $3
+       UNION
+       SELECT ${columns} FROM (
+         SELECT DISTINCT ON (customer_id, store) ${columns} FROM fraud.customer_events
+         WHERE customer_id = ANY($1::text[]) AND occurred_at >= $4 AND occurred_at < $2
+         ORDER BY customer_id, store, occurred_at DESC, transaction_id COLLATE "C" DESC) newest_per_store
+       UNION
+       SELECT u.* FROM unnest($1::text[]) AS c(id) CROSS JOIN unnest($5::text[]) AS t(type),
+         LATERAL (SELECT ${columns} FROM fraud.customer_events e
+                  WHERE e.customer_id = c.id AND e.type = t.type AND e.occurred_at >= $6 AND e.occurred_at < $2
+                  ORDER BY e.occurred_at DESC, e.transaction_id COLLATE "C" DESC LIMIT $7) u
+       UNION
+       SELECT e.customer_id, e.transaction_id, e.occurred_at, e.store, e.type, e.amount FROM fraud.customer_events e
+         JOIN unnest($8::text[], $9::text[]) AS r(customer_id, store) ON e.customer_id = r.customer_id AND e.store = r.store
+       WHERE e.type = 'purchase' AND e.occurred_at >= $10 AND e.occurred_at <= $3`,
+      [
+        customers,
+        iso(first - velocityMs),
+        iso(lastAt),
+        iso(first - travelWindowMs(this.env)),
+        SPENDING,
+        iso(first - lookbackMs),
+        this.env.FRAUD_AMOUNT_HISTORY,
+        refunds.map((e) => e.customerId),
+        refunds.map((e) => e.store),
+        iso((refunds[0]?.at ?? first) - lookbackMs),
+      ],
     );
-    const alertsFrom = first - Math.max(travelWindowMs(this.env), this.env.FRAUD_VELOCITY_WINDOW_S * 1000);
+    const alertsFrom = first - Math.max(travelWindowMs(this.env), velocityMs);
     const alerts = await q.query<{
       customer_id: string;
       transaction_id: string;
@@ -180,7 +228,7 @@ export class FraudRepository implements OutboxSource {
     }>(
       `SELECT customer_id, transaction_id, rule, occurred_at FROM fraud.alerts
        WHERE customer_id = ANY($1::text[]) AND rule IN ('velocity', 'distant-cities') AND occurred_at BETWEEN $2 AND $3`,
-      [customers, new Date(alertsFrom).toISOString(), to],
+      [customers, iso(alertsFrom), iso(lastAt)],
     );
     const histories = new Map<string, CustomerHistory>(customers.map((c) => [c, { events: [], alerts: [] }]));
     const of = (c: string): CustomerHistory => histories.get(c) as CustomerHistory;
