@@ -32,6 +32,12 @@ export interface CustomerHistory {
   readonly events: KnownEvent[];
   /** The velocity and distant-cities alerts already raised in that stretch. */
   readonly alerts: PriorAlert[];
+  /**
+   * When `events` are complete only from `from` on (a database page): for each judged transaction
+   * (by id), how many of the customer's transactions before `from` are inside its velocity window.
+   * Those are counted, not loaded: a customer buying every second has sixty of them.
+   */
+  readonly counted?: { readonly from: number; readonly inVelocityWindow: ReadonlyMap<string, number> };
 }
 
 export type Alert = Omit<FraudAlertEvent, 'detectedAt'>;
@@ -82,9 +88,9 @@ function firstInside(events: readonly KnownEvent[], end: number, at: number, win
  * FraudRepository.judgeReady). So two instances, a replay and a rebuild all reach the same alerts,
  * with the same ids. `ready` must be in event order; `histories` is updated with the alerts raised here.
  *
- * What a customer's history must hold (`boundedHistory` says the same, for a history in memory):
- * every recorded transaction from the velocity window before the first judged one up to the last
- * judged one, and before that only what a rule can still use: the newest transaction at each
+ * What a customer's history must hold: every recorded transaction from the velocity window before
+ * the first judged one up to the last judged one (or from the first judged one, with those before
+ * it inside each one's velocity window `counted`), and before that only what a rule can still use: the newest transaction at each
  * store within the travel window, the newest `FRAUD_AMOUNT_HISTORY` of each spending type within
  * the look-back, and the purchases within the look-back at the stores of the refunds being judged.
  * Each judged transaction costs the same however long its customer's history is: the walk keeps
@@ -124,9 +130,11 @@ export function judge(
     }
     const earlier = (e: KnownEvent): boolean => e.transactionId !== tx.transactionId && tx.at - e.at <= lookback;
 
-    let count = 1;
+    const counted = history.counted;
+    let count = 1 + (counted?.inVelocityWindow.get(tx.transactionId) ?? 0);
     for (let i = firstInside(events, end, tx.at, velocityWindow); i < end; i++) {
-      if (events[i]?.transactionId !== tx.transactionId) count++;
+      const e = events[i];
+      if (e && e.transactionId !== tx.transactionId && e.at >= (counted?.from ?? -Infinity)) count++;
     }
     // Newest first, as a scan back through the history would meet them (the first of equal scores wins).
     const nearby = [...walk.newestAt.values()]

@@ -172,11 +172,12 @@ export class FraudRepository implements OutboxSource {
 
   /**
    * What the rules need of the customers of the judged transactions (see `judge` for the
-   * contract): everything from the velocity window before the first judged one to the last, and
-   * before that the newest at each store within the travel window, the newest
+   * contract): everything from the first judged one to the last, with how many earlier ones are
+   * inside each one's velocity window counted by the database; and before the first only what a
+   * rule can use: the newest at each store within the travel window, the newest
    * `FRAUD_AMOUNT_HISTORY` per spending type within the look-back, and the purchases at the
    * refunds' stores within the look-back; with their velocity and distant-cities alerts. Each part
-   * is bounded by a window the rules use or by a count, so a page costs the same however long its
+   * is bounded by a count or by the page, so a page costs the same however long or dense its
    * customers' histories are (a customer buying every few seconds used to bring all of their
    * look-back, 90 days, into every page).
    */
@@ -208,7 +209,7 @@ export class FraudRepository implements OutboxSource {
        WHERE e.type = 'purchase' AND e.occurred_at >= $10 AND e.occurred_at <= $3`,
       [
         customers,
-        iso(first - velocityMs),
+        iso(first),
         iso(lastAt),
         iso(first - travelWindowMs(this.env)),
         SPENDING,
@@ -219,6 +220,22 @@ export class FraudRepository implements OutboxSource {
         iso((refunds[0]?.at ?? first) - lookbackMs),
       ],
     );
+    // Per judged transaction, its customer's transactions before the page inside its velocity window.
+    const early = ready.filter((e) => e.at - velocityMs < first);
+    const inWindow = await q.query<{ id: string; n: string }>(
+      `SELECT r.id, (SELECT count(*) FROM fraud.customer_events p
+                     WHERE p.customer_id = r.customer_id AND p.occurred_at > r.at - make_interval(secs => $4)
+                       AND p.occurred_at < $5) AS n
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS r(id, customer_id, at)`,
+      [
+        early.map((e) => e.transactionId),
+        early.map((e) => e.customerId),
+        early.map((e) => iso(e.at)),
+        this.env.FRAUD_VELOCITY_WINDOW_S,
+        iso(first),
+      ],
+    );
+    const counted = { from: first, inVelocityWindow: new Map(inWindow.map((r) => [r.id, Number(r.n)])) };
     const alertsFrom = first - Math.max(travelWindowMs(this.env), velocityMs);
     const alerts = await q.query<{
       customer_id: string;
@@ -230,7 +247,7 @@ export class FraudRepository implements OutboxSource {
        WHERE customer_id = ANY($1::text[]) AND rule IN ('velocity', 'distant-cities') AND occurred_at BETWEEN $2 AND $3`,
       [customers, iso(alertsFrom), iso(lastAt)],
     );
-    const histories = new Map<string, CustomerHistory>(customers.map((c) => [c, { events: [], alerts: [] }]));
+    const histories = new Map<string, CustomerHistory>(customers.map((c) => [c, { events: [], alerts: [], counted }]));
     const of = (c: string): CustomerHistory => histories.get(c) as CustomerHistory;
     for (const r of events) of(r.customer_id).events.push(toCustomerEvent(r));
     for (const r of alerts) {
