@@ -57,47 +57,49 @@ export function qn(values: readonly number[]): number {
  * computes one per spending transaction judged.
  */
 export function kthPairwiseDistance(values: readonly number[], k: number): number {
-  const x = [...values].sort((a, b) => a - b);
-  // The heap holds one (row i, column j) per row, keyed by x[j] - x[i]; rows start at j = i + 1.
-  const rows: number[] = [];
-  const cols: number[] = [];
-  const key = (at: number): number => (x[cols[at] ?? 0] ?? 0) - (x[rows[at] ?? 0] ?? 0);
-  const swap = (a: number, b: number): void => {
-    const row = rows[a] ?? 0;
-    const col = cols[a] ?? 0;
-    rows[a] = rows[b] ?? 0;
-    cols[a] = cols[b] ?? 0;
-    rows[b] = row;
-    cols[b] = col;
-  };
-  const down = (from: number): void => {
-    for (let at = from; ;) {
-      const l = 2 * at + 1;
-      const r = l + 1;
-      let least = at;
-      if (l < rows.length && key(l) < key(least)) least = l;
-      if (r < rows.length && key(r) < key(least)) least = r;
-      if (least === at) return;
-      swap(at, least);
-      at = least;
-    }
-  };
-  for (let i = 0; i < x.length - 1; i++) {
-    rows.push(i);
-    cols.push(i + 1);
+  const x = Float64Array.from(values).sort();
+  const n = x.length;
+  // A min-heap of one cell per row: the distance x[col] - x[row], and where it is.
+  const key = new Float64Array(n);
+  const row = new Int32Array(n);
+  const col = new Int32Array(n);
+  let size = 0;
+  for (let i = 0; i < n - 1; i++, size++) {
+    key[size] = x[i + 1] - x[i];
+    row[size] = i;
+    col[size] = i + 1;
   }
-  for (let at = (rows.length >> 1) - 1; at >= 0; at--) down(at);
-  for (let taken = 1; rows.length > 0; taken++) {
-    const distance = key(0);
-    if (taken === k) return distance;
-    const j = (cols[0] ?? 0) + 1;
-    if (j < x.length) {
-      cols[0] = j;
+  const down = (from: number): void => {
+    const k0 = key[from];
+    const r0 = row[from];
+    const c0 = col[from];
+    let at = from;
+    for (;;) {
+      let child = 2 * at + 1;
+      if (child >= size) break;
+      if (child + 1 < size && key[child + 1] < key[child]) child++;
+      if (key[child] >= k0) break;
+      key[at] = key[child];
+      row[at] = row[child];
+      col[at] = col[child];
+      at = child;
+    }
+    key[at] = k0;
+    row[at] = r0;
+    col[at] = c0;
+  };
+  for (let at = (size >> 1) - 1; at >= 0; at--) down(at);
+  for (let taken = 1; size > 0; taken++) {
+    if (taken === k) return key[0];
+    const next = col[0] + 1;
+    if (next < n) {
+      col[0] = next;
+      key[0] = x[next] - x[row[0]];
     } else {
-      const last = rows.length - 1;
-      swap(0, last);
-      rows.pop();
-      cols.pop();
+      size--;
+      key[0] = key[size];
+      row[0] = row[size];
+      col[0] = col[size];
     }
     down(0);
   }
