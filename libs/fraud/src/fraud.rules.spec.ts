@@ -5,6 +5,7 @@ import {
   distanceKm,
   distantCities,
   eventOrder,
+  kthPairwiseDistance,
   qn,
   refundWithoutPurchase,
   unusualAmount,
@@ -60,6 +61,22 @@ describe('fraud rules', () => {
       expect(qn(spoiled) / qn(sample)).toBeLessThan(1.3);
       expect(qn([5])).toBe(0);
       expect(qn([5, 5, 5, 5])).toBe(0);
+    });
+
+    it('finds the k-th pairwise distance as sorting every pair would, ties and repeats included', () => {
+      let seed = 7;
+      const random = (): number => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+      for (let t = 0; t < 300; t++) {
+        const values = Array.from({ length: 2 + Math.floor(random() * 40) }, () =>
+          random() < 0.3 ? Math.round(random() * 4) : Math.log(1 + random() * 1000),
+        );
+        const all: number[] = [];
+        for (let i = 0; i < values.length; i++)
+          for (let j = i + 1; j < values.length; j++) all.push(Math.abs((values[i] ?? 0) - (values[j] ?? 0)));
+        all.sort((a, b) => a - b);
+        for (const k of [1, Math.ceil(all.length / 4), all.length])
+          expect(kthPairwiseDistance(values, k)).toBe(all[k - 1]);
+      }
     });
 
     const usual = [95, 110, 100, 90, 105, 100, 120, 85, 98, 102];
