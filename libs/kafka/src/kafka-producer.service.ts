@@ -108,6 +108,17 @@ function refusedByBroker(err: unknown): boolean {
 }
 
 /**
+ * kafkajs' retries of a produce request that met a dead or fenced leader. The controller elects a
+ * new leader about 3 s after a broker dies (broker.session.timeout.ms of the local cluster; 9 s by
+ * Kafka's default). kafkajs' default backoff (300 ms, doubling) retries at about 0.3, 0.9, 2.1,
+ * 4.5 and 9.3 s, so a partition whose leader died at 0 waits until 4.5 or 9.3 s; capped at 1 s
+ * between tries, it is written again at most a second after the election. Ten retries wait about
+ * 0.1 + 0.2 + 0.4 + 0.8 + 6 × 1 = 7.5 s in all, within KAFKA_SEND_TIMEOUT_MS (10 s), after which
+ * the caller hears "unknown" anyway.
+ */
+const PRODUCE_RETRY = { initialRetryTime: 100, maxRetryTime: 1000, retries: 10 } as const;
+
+/**
  * The most bytes (keys, values, headers) one produce request carries. A topic's record batch must
  * stay under the broker's `message.max.bytes` (1 MiB by default) with its per-record overhead.
  */
@@ -224,6 +235,7 @@ export class KafkaProducer implements OnApplicationShutdown {
       // records in order through kafkajs' retries.
       allowAutoTopicCreation: false,
       createPartitioner: partitioner,
+      retry: PRODUCE_RETRY,
     });
   }
 
