@@ -47,3 +47,17 @@ export async function freePortRun(count: number): Promise<number> {
   }
   throw new Error(`no run of ${count} free ports found between 20001 and 32000`);
 }
+
+/**
+ * A base port for `kafka.sh cluster-start` (KAFKA_CLUSTER_BASE_PORT or
+ * KAFKA_SECURE_CLUSTER_BASE_PORT): node N listens on base + (N-1)*100, its controller one above,
+ * and all six are free now. Drawn, like freePortRun, below the ephemeral range.
+ */
+export async function freeClusterBasePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 11_500);
+    const ports = [0, 1, 100, 101, 200, 201].map((offset) => base + offset);
+    if ((await Promise.all(ports.map(canListen))).every(Boolean)) return base;
+  }
+  throw new Error('no free base port for a three-node cluster found between 20000 and 31701');
+}

@@ -29,15 +29,16 @@ export interface ShellResult {
 }
 
 /**
- * `bash tools/kafka/kafka.sh <args>`. Never aborted half-way: a node left half-started would be
- * worse than the few seconds the script takes (its own timeouts bound it).
+ * `bash tools/kafka/kafka.sh <args>`, with this process's environment plus `env` (e.g. another
+ * NURT_KAFKA_HOME or base port). Never aborted half-way: a node left half-started would be worse
+ * than the few seconds the script takes (its own timeouts bound it).
  */
-export function kafkaSh(args: readonly string[]): Promise<ShellResult> {
+export function kafkaSh(args: readonly string[], env: Record<string, string> = {}): Promise<ShellResult> {
   return new Promise((done) => {
     execFile(
       'bash',
       [resolve(repoRoot, 'tools/kafka/kafka.sh'), ...args],
-      { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: repoRoot, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         done({ code, output: `${stdout}${stderr}`.trimEnd() });
@@ -47,8 +48,8 @@ export function kafkaSh(args: readonly string[]): Promise<ShellResult> {
 }
 
 /** Like kafkaSh, but a non-zero exit is an error that carries the script's output. */
-export async function kafkaShOrThrow(args: readonly string[]): Promise<string> {
-  const result = await kafkaSh(args);
+export async function kafkaShOrThrow(args: readonly string[], env: Record<string, string> = {}): Promise<string> {
+  const result = await kafkaSh(args, env);
   if (result.code !== 0) throw new Error(`kafka.sh ${args.join(' ')} exited ${result.code}:\n${result.output}`);
   return result.output;
 }

@@ -20,8 +20,11 @@ SINGLE_HEAP="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 CLUSTER_HEAP="${KAFKA_HEAP_OPTS:--Xms384m -Xmx512m}"
 readonly CLUSTER_NODES=(1 2 3)
 # Node N's broker listens on CLUSTER_BASE_PORT + (N-1)*100, its controller one port above:
-# 9192/9292/9392 (controllers 9193/9293/9393) by default.
+# 9192/9292/9392 (controllers 9193/9293/9393) by default; the secured cluster's on
+# KAFKA_SECURE_CLUSTER_BASE_PORT, 9194/9294/9394 (controllers 9195/9295/9395) by default.
 CLUSTER_BASE_PORT="${KAFKA_CLUSTER_BASE_PORT:-9192}"
+CLUSTER_PORT_VAR=KAFKA_CLUSTER_BASE_PORT
+SECURE_CLUSTER_BASE_PORT="${KAFKA_SECURE_CLUSTER_BASE_PORT:-9194}"
 # Same GC settings as Kafka's own launch scripts.
 JVM_OPTS=(-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
   -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true)
@@ -130,11 +133,16 @@ cluster_id() { # <file>: the stored id, created once
   cat "$1"
 }
 
-# render <template> <output> KEY=VALUE... : replaces @KEY@ by VALUE
+# render <output> <template>... -- KEY=VALUE... : the templates one after the other (in a Kafka
+# properties file a later key wins: an overlay template overrides the base), @KEY@ replaced by VALUE
 render() {
-  local tpl="$1" out="$2" text kv
-  shift 2
-  text="$(<"$tpl")"
+  local out="$1" text="" kv
+  shift
+  while (($#)) && [[ "$1" != -- ]]; do
+    text+="${text:+$'\n\n'}$(<"$1")"
+    shift
+  done
+  shift
   for kv in "$@"; do text="${text//@${kv%%=*}@/"${kv#*=}"}"; done
   printf '%s\n' "$text" >"$out.tmp"
   mv "$out.tmp" "$out"
@@ -277,7 +285,7 @@ cmd_start() {
       die "controller port $HOST:$CONTROLLER_PORT is already in use; free it or set KAFKA_CONTROLLER_PORT"
     cmd_fetch quiet
     mkdir -p "$SINGLE_DIR"
-    render "$SCRIPT_DIR/server.properties" "$SINGLE_CONFIG" HOST="$HOST" BROKER_PORT="$PORT" \
+    render "$SINGLE_CONFIG" "$SCRIPT_DIR/server.properties" -- HOST="$HOST" BROKER_PORT="$PORT" \
       CONTROLLER_PORT="$CONTROLLER_PORT" LOG_DIRS="$SINGLE_DIR/data"
     if [[ ! -f "$SINGLE_DIR/data/meta.properties" ]]; then
       log "formatting storage in $SINGLE_DIR/data (first start)"
@@ -342,16 +350,22 @@ cmd_status() {
   return 3
 }
 
-cmd_logs() { # logs [-f] [node 1-3 of the cluster]
-  local follow=() dir="$SINGLE_DIR" a
+cmd_logs() { # logs [-f] [--secure] [node 1-3 of the cluster]
+  local follow=() secure=0 node="" dir a
   for a in "$@"; do
     case "$a" in
       -f | --follow) follow=(-F) ;;
-      [1-3]) dir="$STATE_DIR/cluster/node$a" ;;
-      --secure) dir="$STATE_DIR/secure" ;;
-      *) die "usage: logs [-f] [--secure | cluster node 1|2|3]" ;;
+      [1-3]) node="$a" ;;
+      --secure) secure=1 ;;
+      *) die "usage: logs [-f] [--secure] [cluster node 1|2|3]" ;;
     esac
   done
+  case "$secure${node:+n}" in
+    0) dir="$SINGLE_DIR" ;;
+    1) dir="$SECURE_DIR" ;;
+    0n) dir="$STATE_DIR/cluster/node$node" ;;
+    1n) dir="$STATE_DIR/cluster-secure/node$node" ;;
+  esac
   [[ -f "$dir/logs/server.log" ]] || die "no log yet at $dir/logs/server.log"
   tail -n "${KAFKA_LOG_TAIL:-100}" "${follow[@]}" "$dir/logs/server.log"
 }
@@ -368,29 +382,35 @@ cmd_clean() {
   log "removed data, logs and configs under $STATE_DIR (jar cache $JARS_DIR kept)"
 }
 
-# ---------------------------------------------------------------------------- secure single node
+# ---------------------------------------------------------------------------- secured brokers
 
-# A second single node beside the plain one: SASL/SCRAM-SHA-512 over TLS on its own ports and state
-# folder. Generated once into $SECURE_DIR: a CA and a broker certificate signed by it (tls/),
-# random passwords (credentials), and for clients client.properties (Kafka's tools) and nurt.env.
+# Two secured variants, each beside its plain counterpart, on its own ports and in its own state
+# folder: the single node (start --secure, $SECURE_DIR) and the three-node cluster
+# (cluster-start --secure, $STATE_DIR/cluster-secure). Both are a plain template plus the overlay
+# secure.properties: SASL/SCRAM-SHA-512 over TLS for clients and between brokers, no plaintext
+# client listener. Generated once into the state folder: random passwords (credentials), a CA and
+# each node's certificate signed by it (tls/), and for clients client.properties (Kafka's tools)
+# and nurt.env (nurt's KAFKA_* variables). Every secure command takes one lock, $SECURE_LOCK.
 SECURE_DIR="$STATE_DIR/secure"
 SECURE_CONFIG="$SECURE_DIR/server.properties"
 SECURE_PIDFILE="$SECURE_DIR/kafka.pid"
-SECURE_TLS="$SECURE_DIR/tls"
+SECURE_LOCK="$STATE_DIR/.secure.lock"
 SECURE_PORT="${KAFKA_SECURE_PORT:-9094}"
 SECURE_CONTROLLER_PORT="${KAFKA_SECURE_CONTROLLER_PORT:-9095}"
 readonly SECURE_ADMIN_USER=admin SECURE_CLIENT_USER=nurt
 
 random_secret() { head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
-credential() { sed -n "s/^$1=//p" "$SECURE_DIR/credentials"; }
+credential() { sed -n "s/^$2=//p" "$1/credentials"; } # <state folder> <name>
 
-# The passwords (the admin user the broker logs in as, the nurt client user, the key and trust
-# stores), generated once into $SECURE_DIR/credentials (0600).
+# secure_credentials <state folder>: the passwords (the admin user the brokers log in to each other
+# as, the nurt client user, the key and trust stores), generated once into <folder>/credentials
+# (0600). Sets ADMIN_PASSWORD, CLIENT_PASSWORD, STORE_PASSWORD and SCRAM_USERS, the arguments that
+# create both users when the storage is formatted.
 secure_credentials() {
-  local file="$SECURE_DIR/credentials"
+  local dir="$1" file="$1/credentials"
   if [[ ! -s "$file" ]]; then
-    [[ -f "$SECURE_DIR/data/meta.properties" ]] &&
-      die "$file is missing but $SECURE_DIR/data holds SCRAM users made with it; run 'kafka.sh clean --secure' to start over"
+    [[ -z "$(find "$dir" -maxdepth 3 -name meta.properties -print -quit)" ]] ||
+      die "$file is missing but $dir holds storage formatted with SCRAM users made with it; run 'kafka.sh clean --secure' to start over"
     (
       umask 077
       printf 'ADMIN_PASSWORD=%s\nCLIENT_PASSWORD=%s\nSTORE_PASSWORD=%s\n' \
@@ -398,77 +418,100 @@ secure_credentials() {
     )
     mv "$file.tmp" "$file"
   fi
-  ADMIN_PASSWORD="$(credential ADMIN_PASSWORD)"
-  CLIENT_PASSWORD="$(credential CLIENT_PASSWORD)"
-  STORE_PASSWORD="$(credential STORE_PASSWORD)"
+  ADMIN_PASSWORD="$(credential "$dir" ADMIN_PASSWORD)"
+  CLIENT_PASSWORD="$(credential "$dir" CLIENT_PASSWORD)"
+  STORE_PASSWORD="$(credential "$dir" STORE_PASSWORD)"
   [[ -n "$ADMIN_PASSWORD" && -n "$CLIENT_PASSWORD" && -n "$STORE_PASSWORD" ]] ||
     die "$file lacks a password; run 'kafka.sh clean --secure' to start over"
+  SCRAM_USERS=(--add-scram "SCRAM-SHA-512=[name=$SECURE_ADMIN_USER,password=$ADMIN_PASSWORD]"
+    --add-scram "SCRAM-SHA-512=[name=$SECURE_CLIENT_USER,password=$CLIENT_PASSWORD]")
 }
 
-# A CA (ca.crt, ca.key) and the broker's key and certificate signed by it (SAN IP:127.0.0.1,
-# DNS:localhost and KAFKA_HOST), as the PKCS12 keystore broker.p12; the CA alone as the PKCS12
-# truststore truststore.p12 (Java clients) and ca.crt (PEM, for nurt's KAFKA_SSL_CA_FILE). Once.
+# secure_tls <state folder> <node name>...: in <folder>/tls, once, a CA (ca.crt, ca.key) and for
+# each node a key and certificate signed by it (CN the node's name, SAN IP:127.0.0.1, DNS:localhost
+# and KAFKA_HOST; server and client use) as the PKCS12 keystore <name>.p12; the CA alone as the
+# PKCS12 truststore truststore.p12 (Java) and ca.crt (PEM, for nurt's KAFKA_SSL_CA_FILE).
 secure_tls() {
-  [[ -s "$SECURE_TLS/broker.p12" && -s "$SECURE_TLS/truststore.p12" && -s "$SECURE_TLS/ca.crt" ]] && return 0
-  command -v openssl >/dev/null || die "openssl not found: it creates the secure broker's certificates (once)"
+  local dir="$1" name ready=1
+  shift
+  local tls="$dir/tls"
+  for name in ca.crt truststore.p12 "${@/%/.p12}"; do [[ -s "$tls/$name" ]] || ready=0; done
+  ((ready)) && return 0
+  command -v openssl >/dev/null || die "openssl not found: it creates the secure brokers' certificates (once)"
   command -v keytool >/dev/null || die "keytool not found: it comes with the JDK and creates the truststore (once)"
   local tmp san="IP:127.0.0.1,DNS:localhost"
   if [[ "$HOST" != 127.0.0.1 && "$HOST" != localhost ]]; then
     if [[ "$HOST" =~ ^[0-9.]+$ ]]; then san+=",IP:$HOST"; else san+=",DNS:$HOST"; fi
   fi
-  tmp="$(mktemp -d "$SECURE_DIR/tls.tmp.XXXXXX")"
+  tmp="$(mktemp -d "$dir/tls.tmp.XXXXXX")"
   if ! (
     cd "$tmp"
     export STORE_PASSWORD
     openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -keyout ca.key -out ca.crt \
       -subj "/CN=nurt local Kafka CA" -addext "basicConstraints=critical,CA:TRUE" \
       -addext "keyUsage=critical,keyCertSign,cRLSign"
-    openssl req -newkey rsa:2048 -nodes -sha256 -keyout broker.key -out broker.csr -subj "/CN=localhost"
     printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
-      "extendedKeyUsage=serverAuth,clientAuth" "subjectAltName=$san" >broker.ext
-    openssl x509 -req -sha256 -days 825 -in broker.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
-      -extfile broker.ext -out broker.crt
-    openssl pkcs12 -export -name broker -in broker.crt -inkey broker.key -certfile ca.crt \
-      -out broker.p12 -passout env:STORE_PASSWORD
+      "extendedKeyUsage=serverAuth,clientAuth" "subjectAltName=$san" >node.ext
+    for name in "$@"; do
+      openssl req -newkey rsa:2048 -nodes -sha256 -keyout "$name.key" -out "$name.csr" -subj "/O=nurt/CN=$name"
+      openssl x509 -req -sha256 -days 825 -in "$name.csr" -CA ca.crt -CAkey ca.key -CAcreateserial \
+        -extfile node.ext -out "$name.crt"
+      openssl pkcs12 -export -name "$name" -in "$name.crt" -inkey "$name.key" -certfile ca.crt \
+        -out "$name.p12" -passout env:STORE_PASSWORD
+    done
     keytool -importcert -noprompt -alias nurt-local-ca -file ca.crt -keystore truststore.p12 \
       -storetype PKCS12 -storepass:env STORE_PASSWORD
-    rm -f broker.csr broker.ext ca.srl
+    rm -f ./*.csr node.ext ca.srl
     chmod 600 ./*
-    chmod 644 ca.crt broker.crt
+    chmod 644 ./*.crt
   ) >"$tmp.log" 2>&1; then
-    err "creating the secure broker's certificates failed:"
+    err "creating the certificates in $tls failed:"
     cat "$tmp.log" >&2
     rm -rf "$tmp" "$tmp.log"
     exit 1
   fi
-  rm -rf "$SECURE_TLS" "$tmp.log"
-  mv "$tmp" "$SECURE_TLS"
-  log "created a CA and the broker's certificate in $SECURE_TLS (SAN $san)"
+  rm -rf "$tls" "$tmp.log"
+  mv "$tmp" "$tls"
+  log "created a CA and the certificates of $* in $tls (SAN $san)"
 }
 
-# client.properties (Kafka's tools, --command-config) and nurt.env (nurt's KAFKA_* variables),
-# both as the nurt user, both 0600.
+# secure_render <output> <base template> <state folder> <keystore name> <controller protocol> KEY=VALUE...:
+# the base template plus the overlay secure.properties, readable only by the owner (it holds passwords).
+secure_render() {
+  local out="$1" base="$2" dir="$3" keystore="$4" controller_protocol="$5"
+  shift 5
+  (
+    umask 077
+    render "$out" "$base" "$SCRIPT_DIR/secure.properties" -- "$@" TLS_DIR="$dir/tls" KEYSTORE="$keystore" \
+      CONTROLLER_PROTOCOL="$controller_protocol" ADMIN_USER="$SECURE_ADMIN_USER" \
+      ADMIN_PASSWORD="$ADMIN_PASSWORD" STORE_PASSWORD="$STORE_PASSWORD"
+  )
+}
+
+# secure_client_files <state folder> <bootstrap servers> <what runs there>: client.properties (Kafka's
+# tools, --command-config) and nurt.env (nurt's KAFKA_* variables), both as the nurt user, both 0600.
 secure_client_files() {
-  local props="$SECURE_DIR/client.properties" env="$SECURE_DIR/nurt.env"
+  local dir="$1" bootstrap="$2" what="$3"
+  local props="$dir/client.properties" env="$dir/nurt.env"
   (
     umask 077
     cat >"$props.tmp" <<PROPS
-# The secure local broker (kafka.sh start --secure) for Kafka's own tools, as user $SECURE_CLIENT_USER:
-#   bash tools/kafka/kafka.sh tool topics --bootstrap-server $HOST:$SECURE_PORT --command-config $props --list
+# The $what for Kafka's own tools, as user $SECURE_CLIENT_USER:
+#   bash tools/kafka/kafka.sh tool topics --bootstrap-server $bootstrap --command-config $props --list
 # (console tools: --consumer.config / --producer.config / --command-property-file instead). Generated; do not edit.
 security.protocol=SASL_SSL
 sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$SECURE_CLIENT_USER" password="$CLIENT_PASSWORD";
 ssl.truststore.type=PKCS12
-ssl.truststore.location=$SECURE_TLS/truststore.p12
+ssl.truststore.location=$dir/tls/truststore.p12
 ssl.truststore.password=$STORE_PASSWORD
 PROPS
     cat >"$env.tmp" <<ENV
-# nurt against the secure local broker (kafka.sh start --secure), as user $SECURE_CLIENT_USER. Generated; do not edit.
+# nurt against the $what, as user $SECURE_CLIENT_USER. Generated; do not edit.
 # Use: set -a; . $env; set +a   (or copy the lines into .env)
-KAFKA_BROKERS=$HOST:$SECURE_PORT
+KAFKA_BROKERS=$bootstrap
 KAFKA_SSL=true
-KAFKA_SSL_CA_FILE=$SECURE_TLS/ca.crt
+KAFKA_SSL_CA_FILE=$dir/tls/ca.crt
 KAFKA_SASL_MECHANISM=scram-sha-512
 KAFKA_SASL_USERNAME=$SECURE_CLIENT_USER
 KAFKA_SASL_PASSWORD=$CLIENT_PASSWORD
@@ -478,18 +521,25 @@ ENV
   mv "$env.tmp" "$env"
 }
 
-# TLS handshake with the broker, verifying its certificate against our CA and address.
+# secure_tls_ok <state folder> <port>: a TLS handshake with the broker there, verifying its
+# certificate against the folder's CA and our address.
 secure_tls_ok() {
   local verify=(-verify_hostname "$HOST")
   [[ "$HOST" =~ ^[0-9.]+$ ]] && verify=(-verify_ip "$HOST")
-  timeout 5 openssl s_client -connect "$HOST:$SECURE_PORT" -CAfile "$SECURE_TLS/ca.crt" \
-    -verify_return_error "${verify[@]}" </dev/null >"$SECURE_DIR/tls-check.log" 2>&1
+  timeout 5 openssl s_client -connect "$HOST:$2" -CAfile "$1/tls/ca.crt" \
+    -verify_return_error "${verify[@]}" </dev/null >"$1/tls-check.log" 2>&1
+}
+secure_tls_failed() { # <state folder> <port> <what>
+  err "$3 answers at $HOST:$2 but its certificate does not verify against $1/tls/ca.crt:"
+  cat "$1/tls-check.log" >&2
 }
 
-secure_paths() {
-  log "client.properties (Kafka's tools, --command-config): $SECURE_DIR/client.properties"
-  log "nurt.env (nurt's KAFKA_* variables): $SECURE_DIR/nurt.env"
+secure_paths() { # <state folder>
+  log "client.properties (Kafka's tools, --command-config): $1/client.properties"
+  log "nurt.env (nurt's KAFKA_* variables): $1/nurt.env"
 }
+
+# ---------------------------------------------------------------------------- secure single node
 
 cmd_secure_start() {
   local t0 pid
@@ -497,7 +547,7 @@ cmd_secure_start() {
   if pid="$(our_pid "$SECURE_PIDFILE" "$SECURE_CONFIG")"; then
     if port_open "$HOST" "$SECURE_PORT"; then
       log "secure broker already running (pid $pid) at $HOST:$SECURE_PORT (SASL_SSL, SCRAM-SHA-512)"
-      secure_paths
+      secure_paths "$SECURE_DIR"
       return 0
     fi
     log "secure broker already starting (pid $pid), waiting for $HOST:$SECURE_PORT ..."
@@ -511,21 +561,16 @@ cmd_secure_start() {
     cmd_fetch quiet
     mkdir -p "$SECURE_DIR"
     chmod 700 "$SECURE_DIR"
-    secure_credentials
-    secure_tls
-    (
-      umask 077
-      render "$SCRIPT_DIR/secure.properties" "$SECURE_CONFIG" HOST="$HOST" BROKER_PORT="$SECURE_PORT" \
-        CONTROLLER_PORT="$SECURE_CONTROLLER_PORT" LOG_DIRS="$SECURE_DIR/data" TLS_DIR="$SECURE_TLS" \
-        ADMIN_USER="$SECURE_ADMIN_USER" ADMIN_PASSWORD="$ADMIN_PASSWORD" STORE_PASSWORD="$STORE_PASSWORD"
-    )
+    secure_credentials "$SECURE_DIR"
+    secure_tls "$SECURE_DIR" broker
+    # The controller listener stays plaintext on loopback: only this process connects to it.
+    secure_render "$SECURE_CONFIG" "$SCRIPT_DIR/server.properties" "$SECURE_DIR" broker PLAINTEXT \
+      HOST="$HOST" BROKER_PORT="$SECURE_PORT" CONTROLLER_PORT="$SECURE_CONTROLLER_PORT" LOG_DIRS="$SECURE_DIR/data"
     if [[ ! -f "$SECURE_DIR/data/meta.properties" ]]; then
       log "formatting storage in $SECURE_DIR/data with SCRAM users $SECURE_ADMIN_USER and $SECURE_CLIENT_USER (first start)"
-      format_storage "$SECURE_CONFIG" "$SECURE_DIR/data" "$(cluster_id "$SECURE_DIR/cluster.id")" \
-        --add-scram "SCRAM-SHA-512=[name=$SECURE_ADMIN_USER,password=$ADMIN_PASSWORD]" \
-        --add-scram "SCRAM-SHA-512=[name=$SECURE_CLIENT_USER,password=$CLIENT_PASSWORD]"
+      format_storage "$SECURE_CONFIG" "$SECURE_DIR/data" "$(cluster_id "$SECURE_DIR/cluster.id")" "${SCRAM_USERS[@]}"
     fi
-    secure_client_files
+    secure_client_files "$SECURE_DIR" "$HOST:$SECURE_PORT" "secure local broker (kafka.sh start --secure)"
     launch "$SECURE_DIR" "$SINGLE_HEAP" "$@"
     pid="$(<"$SECURE_PIDFILE")"
     log "starting secure broker (pid $pid) on $HOST:$SECURE_PORT (SASL_SSL), controller $HOST:$SECURE_CONTROLLER_PORT ..."
@@ -534,13 +579,9 @@ cmd_secure_start() {
   # verify against our CA.
   while :; do
     if port_open "$HOST" "$SECURE_PORT"; then
-      if ! secure_tls_ok; then
-        err "the secure broker answers at $HOST:$SECURE_PORT but its certificate does not verify against $SECURE_TLS/ca.crt:"
-        cat "$SECURE_DIR/tls-check.log" >&2
-        exit 1
-      fi
+      secure_tls_ok "$SECURE_DIR" "$SECURE_PORT" || { secure_tls_failed "$SECURE_DIR" "$SECURE_PORT" "the secure broker"; exit 1; }
       log "secure broker ready at $HOST:$SECURE_PORT (pid $pid; SASL_SSL, SCRAM-SHA-512, no plaintext listener) after $(secs_since "$t0")s"
-      secure_paths
+      secure_paths "$SECURE_DIR"
       return 0
     fi
     if ! alive "$pid"; then
@@ -577,7 +618,7 @@ cmd_secure_status() {
   if pid="$(our_pid "$SECURE_PIDFILE" "$SECURE_CONFIG")"; then
     if port_open "$HOST" "$SECURE_PORT"; then
       log "secure broker running: pid $pid, $HOST:$SECURE_PORT (SASL_SSL, SCRAM-SHA-512), controller $HOST:$SECURE_CONTROLLER_PORT, data $SECURE_DIR/data"
-      secure_paths
+      secure_paths "$SECURE_DIR"
     else
       log "secure broker running but not answering (yet): pid $pid, $HOST:$SECURE_PORT, data $SECURE_DIR/data"
     fi
@@ -587,34 +628,74 @@ cmd_secure_status() {
   return 3
 }
 
+# clean --secure: both secured variants, as clean does both plain ones.
 cmd_secure_clean() {
+  local n
   our_pid "$SECURE_PIDFILE" "$SECURE_CONFIG" >/dev/null && die "secure broker is running; run stop --secure first"
-  rm -rf "$SECURE_DIR"
-  log "removed the secure broker's data, logs, certificates and passwords ($SECURE_DIR)"
+  secure_cluster
+  for n in "${CLUSTER_NODES[@]}"; do
+    node_pid "$n" >/dev/null && die "secure cluster node $n is running; run cluster-stop --secure first"
+  done
+  rm -rf "$SECURE_DIR" "$CLUSTER_DIR"
+  log "removed the secured brokers' data, logs, certificates and passwords ($SECURE_DIR, $CLUSTER_DIR)"
 }
 
 # ---------------------------------------------------------------------------- cluster
 
 CLUSTER_DIR="$STATE_DIR/cluster"
+CLUSTER_SECURE=0
+CLUSTER_LABEL=cluster
+# The cluster commands with --secure act on the secured cluster: the same three nodes, plus the
+# overlay secure.properties, in their own state folder and on their own ports.
+secure_cluster() {
+  CLUSTER_SECURE=1
+  CLUSTER_LABEL="secure cluster"
+  CLUSTER_DIR="$STATE_DIR/cluster-secure"
+  CLUSTER_BASE_PORT="$SECURE_CLUSTER_BASE_PORT"
+  CLUSTER_PORT_VAR=KAFKA_SECURE_CLUSTER_BASE_PORT
+}
 node_dir() { echo "$CLUSTER_DIR/node$1"; }
 node_port() { echo $((CLUSTER_BASE_PORT + ($1 - 1) * 100)); }
 node_cport() { echo $(($(node_port "$1") + 1)); }
 check_cluster_ports() {
   [[ "$CLUSTER_BASE_PORT" =~ ^[0-9]+$ ]] && ((CLUSTER_BASE_PORT >= 1024 && CLUSTER_BASE_PORT <= 65334)) ||
-    die "KAFKA_CLUSTER_BASE_PORT must be a port from 1024 to 65334 (nodes use it, +100 and +200, each with the next port for its controller); got '$CLUSTER_BASE_PORT'"
+    die "$CLUSTER_PORT_VAR must be a port from 1024 to 65334 (nodes use it, +100 and +200, each with the next port for its controller); got '$CLUSTER_BASE_PORT'"
 }
 node_pid() { our_pid "$(node_dir "$1")/kafka.pid" "$(node_dir "$1")/server.properties"; }
 check_node() { [[ "${1:-}" =~ ^[1-3]$ ]] || die "node must be 1, 2 or 3 (got '${1:-}')"; }
 
-prepare_node() { # <n>: render config, format storage once
+prepare_node() { # <n>: render config, format storage once (secured: with the SCRAM users)
   local n="$1" dir voters="" m
   dir="$(node_dir "$n")"
   for m in "${CLUSTER_NODES[@]}"; do voters+="${voters:+,}$m@$HOST:$(node_cport "$m")"; done
   mkdir -p "$dir"
-  render "$SCRIPT_DIR/cluster-node.properties" "$dir/server.properties" NODE_ID="$n" HOST="$HOST" \
-    BROKER_PORT="$(node_port "$n")" CONTROLLER_PORT="$(node_cport "$n")" QUORUM_VOTERS="$voters" \
-    LOG_DIRS="$dir/data"
-  format_storage "$dir/server.properties" "$dir/data" "$(cluster_id "$CLUSTER_DIR/cluster.id")"
+  local tpl="$SCRIPT_DIR/cluster-node.properties" id
+  local kv=(NODE_ID="$n" HOST="$HOST" BROKER_PORT="$(node_port "$n")" CONTROLLER_PORT="$(node_cport "$n")"
+    QUORUM_VOTERS="$voters" LOG_DIRS="$dir/data")
+  id="$(cluster_id "$CLUSTER_DIR/cluster.id")"
+  if ((CLUSTER_SECURE)); then
+    # Controllers talk to each other over the controller listener, so it is secured too: TLS with
+    # client certificates (SCRAM cannot authenticate there, see secure.properties).
+    secure_render "$dir/server.properties" "$tpl" "$CLUSTER_DIR" "node$n" SSL "${kv[@]}"
+    format_storage "$dir/server.properties" "$dir/data" "$id" "${SCRAM_USERS[@]}"
+  else
+    render "$dir/server.properties" "$tpl" -- "${kv[@]}"
+    format_storage "$dir/server.properties" "$dir/data" "$id"
+  fi
+}
+
+# node_answers <n>: 0 = node N's broker port serves clients (plain: answers ApiVersions; secured:
+# open, and its TLS certificate verifies against the CA), 1 = not (yet), 2 = something else answers
+# (secured: a certificate that does not verify).
+node_answers() {
+  local port
+  port="$(node_port "$1")"
+  if ((CLUSTER_SECURE)); then
+    port_open "$HOST" "$port" || return 1
+    secure_tls_ok "$CLUSTER_DIR" "$port" || return 2
+  else
+    probe "$HOST" "$port"
+  fi
 }
 
 # cluster_up <nodes...>: starts the given nodes (those not already running) and waits
@@ -639,6 +720,14 @@ cluster_up() {
   if ((${#to_format[@]})); then
     cmd_fetch quiet
     cluster_id "$CLUSTER_DIR/cluster.id" >/dev/null
+    if ((CLUSTER_SECURE)); then
+      chmod 700 "$CLUSTER_DIR"
+      secure_credentials "$CLUSTER_DIR"
+      secure_tls "$CLUSTER_DIR" "${CLUSTER_NODES[@]/#/node}"
+      secure_client_files "$CLUSTER_DIR" "$(cluster_bootstrap)" "secure local cluster (kafka.sh cluster-start --secure)"
+      [[ -f "$(node_dir "${to_format[0]}")/data/meta.properties" ]] ||
+        log "formatting storage with SCRAM users $SECURE_ADMIN_USER and $SECURE_CLIENT_USER (first start)"
+    fi
     # first start: format the nodes in parallel (one JVM each)
     local fpids=()
     for n in "${to_format[@]}"; do
@@ -650,15 +739,21 @@ cluster_up() {
       launch "$(node_dir "$n")" "$CLUSTER_HEAP"
       started+=("$n")
       pending+=("$n")
-      log "starting node $n (pid $(<"$(node_dir "$n")/kafka.pid")) on $HOST:$(node_port "$n"), controller $HOST:$(node_cport "$n")"
+      log "starting $CLUSTER_LABEL node $n (pid $(<"$(node_dir "$n")/kafka.pid")) on $HOST:$(node_port "$n"), controller $HOST:$(node_cport "$n")"
     done
   fi
   while ((${#pending[@]})); do
     local still=()
     for n in "${pending[@]}"; do
-      if probe "$HOST" "$(node_port "$n")"; then
+      rc=0
+      node_answers "$n" || rc=$?
+      if ((rc == 0)); then
         log "node $n ready at $HOST:$(node_port "$n") after $(secs_since "$t0")s"
         continue
+      fi
+      if ((rc == 2 && CLUSTER_SECURE)); then
+        secure_tls_failed "$CLUSTER_DIR" "$(node_port "$n")" "node $n"
+        cluster_abort "${started[@]}"
       fi
       pid="$(<"$(node_dir "$n")/kafka.pid")"
       if ! alive "$pid"; then
@@ -679,7 +774,12 @@ cluster_up() {
     fi
     sleep 0.3
   done
-  log "cluster ready: bootstrap $(cluster_bootstrap) ($(secs_since "$t0")s)"
+  if ((CLUSTER_SECURE)); then
+    log "secure cluster ready: bootstrap $(cluster_bootstrap) (SASL_SSL, SCRAM-SHA-512, no plaintext listener; controllers over mutual TLS) ($(secs_since "$t0")s)"
+    secure_paths "$CLUSTER_DIR"
+  else
+    log "cluster ready: bootstrap $(cluster_bootstrap) ($(secs_since "$t0")s)"
+  fi
 }
 
 # port_taken <node> <port> <what>: dies, in one line, if something listens on a port node N needs
@@ -689,7 +789,7 @@ port_taken() {
   port_open "$HOST" "$2" || return 0
   probe "$HOST" "$2" || rc=$?
   ((rc == 0)) && who="a Kafka broker not started from $STATE_DIR"
-  die "node $1's $3 port $HOST:$2 is in use ($who); stop what listens there, or set KAFKA_CLUSTER_BASE_PORT to free ports (or NURT_KAFKA_HOME to the state dir that started it)"
+  die "$CLUSTER_LABEL node $1's $3 port $HOST:$2 is in use ($who); stop what listens there, or set $CLUSTER_PORT_VAR to free ports (or NURT_KAFKA_HOME to the state dir that started it)"
 }
 
 cluster_abort() { # stop the nodes this invocation started, then fail
@@ -774,7 +874,7 @@ cmd_cluster_status() {
   local n pid up=0
   for n in "${CLUSTER_NODES[@]}"; do
     if pid="$(node_pid "$n")"; then
-      if probe "$HOST" "$(node_port "$n")"; then
+      if node_answers "$n"; then
         log "node $n: running, pid $pid, broker $HOST:$(node_port "$n"), controller $HOST:$(node_cport "$n"), data $(node_dir "$n")/data"
       else
         log "node $n: running but not answering, pid $pid, broker $HOST:$(node_port "$n"), data $(node_dir "$n")/data"
@@ -786,7 +886,8 @@ cmd_cluster_status() {
       log "node $n: stopped, broker $HOST:$(node_port "$n"), data $(node_dir "$n")/data"
     fi
   done
-  log "$up of ${#CLUSTER_NODES[@]} nodes running; bootstrap $(cluster_bootstrap)"
+  log "$up of ${#CLUSTER_NODES[@]} $CLUSTER_LABEL nodes running; bootstrap $(cluster_bootstrap)"
+  ((CLUSTER_SECURE && up)) && secure_paths "$CLUSTER_DIR"
   ((up == ${#CLUSTER_NODES[@]})) && return 0
   ((up == 0)) && return 3
   return 4
@@ -848,7 +949,7 @@ Local Apache Kafka $KAFKA_VERSION (KRaft, no Docker). Usage: bash tools/kafka/ka
   fetch                   download the jars once (Maven) into \$NURT_KAFKA_JARS
   start [--override k=v]  start (or reuse) the single broker on $HOST:$PORT and wait until it answers
   stop | status | logs [-f]
-  start --secure | stop --secure | status --secure | logs --secure | clean --secure
+  start --secure | stop --secure | status --secure | logs --secure
                           a second single node with SASL/SCRAM-SHA-512 over TLS only, on
                           $HOST:$SECURE_PORT (controller $SECURE_CONTROLLER_PORT); writes client.properties and
                           nurt.env into $SECURE_DIR
@@ -857,6 +958,12 @@ Local Apache Kafka $KAFKA_VERSION (KRaft, no Docker). Usage: bash tools/kafka/ka
                           (controllers one port above; KAFKA_CLUSTER_BASE_PORT moves all six);
                           a port held by anything this state dir did not start is refused
   cluster-start-node N | cluster-stop-node N | cluster-kill-node N (kill -9) | logs [-f] N
+  cluster-start --secure | cluster-stop --secure | cluster-status --secure | logs --secure N ...
+                          the three nodes with SASL/SCRAM-SHA-512 over TLS only (controllers over
+                          mutual TLS), brokers on $SECURE_CLUSTER_BASE_PORT, $((SECURE_CLUSTER_BASE_PORT + 100)), $((SECURE_CLUSTER_BASE_PORT + 200))
+                          (KAFKA_SECURE_CLUSTER_BASE_PORT); writes client.properties and nurt.env
+                          into $STATE_DIR/cluster-secure; every cluster-* command takes --secure
+  clean --secure          delete both secured variants, certificates and passwords included
   tool <name> [args]      Kafka CLI tools (topics, consumer-groups, producer-perf, consumer-perf,
                           quorum, console-producer, console-consumer, ...); --bootstrap-server
                           defaults to \$KAFKA_BROKERS or $HOST:$PORT
@@ -867,21 +974,29 @@ EOF
 }
 
 main() {
-  local cmd="${1:-help}" secure=0
+  local cmd="${1:-help}" secure=0 a
   (($#)) && shift
-  if [[ "${1:-}" == --secure ]]; then
-    case "$cmd" in
-      start | stop | status | clean) secure=1 && shift ;;
-    esac
-  fi
+  # --secure, anywhere among the arguments, picks the secured variant of these commands.
   case "$cmd" in
-    start | stop | clean) if ((secure)); then lock_state "$SECURE_DIR/.lock"; else lock_state; fi ;;
-    cluster-*)
-      check_cluster_ports
-      [[ "$cmd" == cluster-status ]] || lock_state
+    start | stop | status | clean | cluster-*)
+      local args=()
+      for a in "$@"; do
+        if [[ "$a" == --secure ]]; then secure=1; else args+=("$a"); fi
+      done
+      set -- "${args[@]+"${args[@]}"}"
       ;;
   esac
-  if ((secure)); then
+  local lock="$STATE_DIR/.lock"
+  ((secure)) && lock="$SECURE_LOCK"
+  case "$cmd" in
+    start | stop | clean) lock_state "$lock" ;;
+    cluster-*)
+      ((secure)) && secure_cluster
+      check_cluster_ports
+      [[ "$cmd" == cluster-status ]] || lock_state "$lock"
+      ;;
+  esac
+  if ((secure)) && [[ "$cmd" != cluster-* ]]; then
     case "$cmd" in
       start) cmd_secure_start "$@" ;;
       stop) cmd_secure_stop ;;
