@@ -124,7 +124,7 @@ async function withRun<T>(
 // ---------------------------------------------------------------------------------------------
 // producer
 
-const PRODUCER_TIMEOUT_MS = 30_000;
+const PRODUCER_TIMEOUT_MS = 15_000;
 
 export function checkProducer(file: string, options: CheckOptions): Promise<CheckResult> {
   return withRun('producer', file, options, async (run) => {

@@ -141,7 +141,8 @@ const Original = kafkajs.Kafka;
 class Kafka extends Original {
   constructor(config: KafkaConfig) {
     log('client', { servers: config.brokers });
-    super({ ...config, brokers: BROKERS });
+    // kafkajs' INFO lines (joins, starts) would bury what the program prints; warnings still show.
+    super({ ...config, brokers: BROKERS, logLevel: config.logLevel ?? kafkajs.logLevel.WARN });
   }
 
   override producer(config?: ProducerConfig): Producer {
@@ -151,7 +152,11 @@ class Kafka extends Original {
 
   override consumer(config: ConsumerConfig): Consumer {
     log('consumer', { group: config.groupId });
-    return instrumentConsumer(super.consumer({ ...config, groupId: `${GROUP}-${config.groupId}` }));
+    // A shorter fetch wait (kafkajs: 5 s) only makes Ctrl-C quicker: a stopping consumer waits for
+    // the fetch in flight before it leaves its group.
+    return instrumentConsumer(
+      super.consumer({ maxWaitTimeInMs: 1000, ...config, groupId: `${GROUP}-${config.groupId}` }),
+    );
   }
 }
 

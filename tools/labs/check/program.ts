@@ -73,7 +73,7 @@ export interface RunningProgram {
   /** Resolves with the exit code (a signal counts as 128 + its number, as a shell says). */
   readonly exited: Promise<number>;
   hasExited(): boolean;
-  /** SIGINT (Ctrl-C), then SIGKILL after `graceMs` if it is still running. */
+  /** SIGINT (Ctrl-C), then SIGKILL after `graceMs` if it is still running (then its group outlives it for a session). */
   stop(graceMs?: number): Promise<number>;
 }
 
@@ -91,6 +91,8 @@ export function startProgram(program: { path: string; language: Language }, hook
     env: {
       ...process.env,
       PYTHONUNBUFFERED: '1',
+      // The v2 partitioner notice is not the learner's business.
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
       LAB_CHECK_LOG: hook.log,
       LAB_CHECK_TOPIC: hook.topic,
       LAB_CHECK_OTHER: hook.other,
@@ -131,7 +133,7 @@ export function startProgram(program: { path: string; language: Language }, hook
     events: () => readEvents(hook.log),
     exited,
     hasExited: () => done,
-    async stop(graceMs = 3000) {
+    async stop(graceMs = 8000) {
       signalGroup('SIGINT');
       const finished = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
       if (!finished) signalGroup('SIGKILL');
