@@ -112,8 +112,9 @@ class KafkaConsumer(kafka.KafkaConsumer):
         return super().commit_async(offsets, callback)
 
 
-kafka.KafkaProducer = KafkaProducer
-kafka.KafkaConsumer = KafkaConsumer
+# Every name a program may import them by (`from kafka.producer import KafkaProducer` too).
+kafka.KafkaProducer = kafka.producer.KafkaProducer = kafka.producer.kafka.KafkaProducer = KafkaProducer
+kafka.KafkaConsumer = kafka.consumer.KafkaConsumer = kafka.consumer.group.KafkaConsumer = KafkaConsumer
 
 program = sys.argv[1]
 sys.argv = sys.argv[1:]
