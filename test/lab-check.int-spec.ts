@@ -22,6 +22,8 @@ const PRODUCERS = [
   fixture('producer-not-json.py'),
   fixture('producer-wrong-types.py'),
   fixture('producer-not-awaited.ts'),
+  fixture('producer-no-serializer.py'),
+  fixture('producer-object-value.ts'),
 ];
 const CONSUMERS = [
   'exercises/lecture/consumer.py',
@@ -151,6 +153,22 @@ describe('npm run lab:check (real broker, the learner programs run for real)', (
       result('producer', fixture('producer-not-json.py')),
       ['json'],
       /^value not JSON: .*"\{'id': 'TX5001'.*str\(\) of a dict .*json\.dumps/,
+    );
+  });
+
+  it('producer, a dict without a value_serializer, an object as a kafkajs value: why it cannot be sent', () => {
+    expectMistake(
+      result('producer', fixture('producer-no-serializer.py')),
+      ['ending', 'json'],
+      /^it failed \(exit 1\): AssertionError \| File ".*producer-no-serializer\.py", line \d+/,
+    );
+    expect(about(result('producer', fixture('producer-no-serializer.py')), 'json')?.text).toMatch(
+      /^value not JSON: the value is a dict and the producer has no value_serializer, .*json\.dumps/,
+    );
+    const ts = result('producer', fixture('producer-object-value.ts'));
+    expectMistake(ts, ['ending', 'json'], /^it failed \(exit 1\): TypeError \[ERR_INVALID_ARG_TYPE\]/);
+    expect(about(ts, 'json')?.text).toMatch(
+      /^value not JSON: the value is an object, .*JSON\.stringify\(transaction\)/,
     );
   });
 

@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { Topics, topicSpec, TransactionsTopic, type FieldError } from '@nurt/contracts';
 import type { Cleaned, LabScope } from '../kit.js';
 import { explain, labBrokers, openScope, runPrefix, sleep, waitFor } from '../kit.js';
-import { lastLines, programOf, startProgram, type HookEvent, type Language, type RunningProgram } from './program.js';
+import {
+  crashSummary,
+  programOf,
+  startProgram,
+  type HookEvent,
+  type Language,
+  type RunningProgram,
+} from './program.js';
 
 export type CheckKind = 'producer' | 'consumer';
 export const CHECK_KINDS: readonly CheckKind[] = ['producer', 'consumer'];
@@ -58,6 +65,8 @@ interface Run {
   readonly topic: string;
   readonly other: string;
   readonly dir: string;
+  /** The program's absolute path. */
+  readonly path: string;
   readonly language: Language;
   start(): RunningProgram;
 }
@@ -78,8 +87,8 @@ async function withRun<T>(
     const topic = id;
     const other = `${id}-elsewhere`;
     const config = Object.entries(spec.config).map(([name, value]) => ({ name, value }));
-    await scope.createTopic(topic, spec.partitions, config);
-    await scope.createTopic(other, 1);
+    await createTopic(scope, topic, spec.partitions, config);
+    await createTopic(scope, other, 1);
     explain(
       log,
       `${kind} check of ${file}`,
@@ -93,6 +102,7 @@ async function withRun<T>(
       topic,
       other,
       dir,
+      path: program.path,
       language: program.language,
       start: () =>
         startProgram(program, {
@@ -119,6 +129,37 @@ async function withRun<T>(
     await scope.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Creates a topic of the run and waits until every partition has a leader. Under load, KRaft may
+ * answer metadata for a topic created a moment ago with UNKNOWN_TOPIC_OR_PARTITION for a while, and
+ * kafkajs' waitForLeaders retries only LEADER_NOT_AVAILABLE.
+ */
+async function createTopic(
+  scope: LabScope,
+  topic: string,
+  partitions: number,
+  config: { name: string; value: string }[] = [],
+): Promise<void> {
+  try {
+    await scope.createTopic(topic, partitions, config);
+  } catch (err: unknown) {
+    if ((err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
+  }
+  await waitFor(
+    `every partition of ${topic} to have a leader`,
+    async () => {
+      try {
+        const { topics } = await scope.admin.fetchTopicMetadata({ topics: [topic] });
+        const found = topics[0]?.partitions ?? [];
+        return found.length === partitions && found.every((p) => p.leader >= 0);
+      } catch {
+        return false;
+      }
+    },
+    20_000,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -158,10 +199,28 @@ function producerFindings(
       ),
     );
   } else if (end.code !== 0) {
-    findings.push(wrong('ending', `it failed (exit ${end.code}): ${lastLines(end.program.stderr(), 4).join(' | ')}`));
+    findings.push(wrong('ending', `it failed (exit ${end.code}): ${crashSummary(end.program.stderr(), run.path)}`));
   }
-  for (const message of [...new Set(errors)])
-    findings.push(wrong('send', `the broker or the client refused a send: ${message}`));
+  // A value the client cannot send at all: not bytes (kafka-python without a value_serializer) or
+  // not a string or Buffer (kafkajs).
+  const sendable = py ? ['bytes', 'bytearray', 'memoryview', 'NoneType'] : ['string', 'Buffer', 'null', 'undefined'];
+  const serialized = py && events.some((e) => e.event === 'producer' && e.value_serializer === true);
+  const unsendable = serialized ? undefined : sends.find((s) => !sendable.includes(String(s.valueType)));
+  if (unsendable) {
+    findings.push(
+      wrong(
+        'json',
+        py
+          ? `value not JSON: the value is ${withArticle(String(unsendable.valueType))} and the producer has no value_serializer, ` +
+              "so kafka-python cannot send it (it sends bytes): value_serializer=lambda v: json.dumps(v).encode('utf-8')"
+          : `value not JSON: the value is ${withArticle(String(unsendable.valueType))}, and kafkajs sends a string or a Buffer: ` +
+              'value: JSON.stringify(transaction)',
+      ),
+    );
+  } else {
+    for (const message of [...new Set(errors)])
+      findings.push(wrong('send', `the broker or the client refused a send: ${message}`));
+  }
 
   if (sends.length === 0) {
     findings.push(
@@ -188,45 +247,14 @@ function producerFindings(
       ),
     );
 
-  // Flush: the hook saw it, whether or not the record happened to get out.
-  const lastSend = lastIndex(events, (e) => e.event === 'send');
-  if (py) {
-    const flushed = lastIndex(events, (e) => e.event === 'flush' || e.event === 'close') > lastSend;
-    if (flushed)
-      findings.push(
-        ok('flush', 'flush() after the last send(): the program ends only once the broker has every record'),
-      );
-    else
-      findings.push(
-        wrong(
-          'flush',
-          `no flush: send() only queues the record and returns; a background thread sends it later. The program ended ` +
-            `without producer.flush() (or close()), and kafka-python's own close at exit does not wait, so records are lost ` +
-            `(this time ${landed.length} of ${sends.length} reached the broker). Call producer.flush() after the last send`,
-        ),
-      );
-  } else {
-    const acked = events.filter((e) => e.event === 'acked').reduce((n, e) => n + Number(e.messages ?? 0), 0);
-    const disconnected = events.some((e) => e.event === 'disconnect');
-    if (acked >= sends.length && disconnected)
-      findings.push(ok('flush', 'every send() was awaited (acknowledged) and the producer disconnected'));
-    else if (acked < sends.length)
-      findings.push(
-        wrong(
-          'flush',
-          `not awaited: ${sends.length - acked} of ${sends.length} record(s) were not acknowledged when the program ended ` +
-            `(this time ${landed.length} reached the broker): \`await producer.send(...)\` before \`await producer.disconnect()\``,
-        ),
-      );
-    else
-      findings.push(
-        wrong('flush', 'it never called producer.disconnect(): the connection stays open and the program does not end'),
-      );
-  }
+  // Flush: the hook saw it, whether or not the record happened to get out. After a failed send or
+  // a crash, the failure is what to fix first.
+  const failed = errors.length > 0 || end.code !== 0;
+  if (!failed) findings.push(flushFinding(py, events, sends.length, landed.length));
 
   // Records on the broker, their JSON and shape.
   if (landed.length === 0) {
-    findings.push(wrong('records', 'no record reached the broker'));
+    if (!failed) findings.push(wrong('records', 'no record reached the broker'));
     return findings;
   }
   findings.push(ok('records', `${landed.length} record(s) reached the broker`));
@@ -248,6 +276,31 @@ function producerFindings(
   return findings;
 }
 
+function flushFinding(py: boolean, events: readonly HookEvent[], sent: number, landed: number): Finding {
+  const lastSend = lastIndex(events, (e) => e.event === 'send');
+  if (py) {
+    const flushed = lastIndex(events, (e) => e.event === 'flush' || e.event === 'close') > lastSend;
+    return flushed
+      ? ok('flush', 'flush() after the last send(): the program ends only once the broker has every record')
+      : wrong(
+          'flush',
+          `no flush: send() only queues the record and returns; a background thread sends it later. The program ended ` +
+            `without producer.flush() (or close()), and kafka-python's own close at exit does not wait, so records can be lost ` +
+            `(this time ${landed} of ${sent} reached the broker). Call producer.flush() after the last send`,
+        );
+  }
+  const acked = events.filter((e) => e.event === 'acked').reduce((n, e) => n + Number(e.messages ?? 0), 0);
+  if (acked < sent)
+    return wrong(
+      'flush',
+      `not awaited: ${sent - acked} of ${sent} record(s) were not acknowledged when the program ended ` +
+        `(this time ${landed} reached the broker): \`await producer.send(...)\` before \`await producer.disconnect()\``,
+    );
+  return events.some((e) => e.event === 'disconnect')
+    ? ok('flush', 'every send() was awaited (acknowledged) and the producer disconnected')
+    : wrong('flush', 'it never called producer.disconnect(): the connection stays open and the program does not end');
+}
+
 type Shape = { kind: 'ok' } | { kind: 'json' | 'fields'; text: string };
 
 const FIELDS: Readonly<Record<string, { type: 'string' | 'number'; required: boolean; example: string }>> = {
@@ -259,6 +312,8 @@ const FIELDS: Readonly<Record<string, { type: 'string' | 'number'; required: boo
   customerId: { type: 'string', required: false, example: '"C1"' },
   occurredAt: { type: 'string', required: false, example: '"2026-11-24T12:00:00Z"' },
 };
+
+const withArticle = (noun: string): string => `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
 
 const jsonType = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
 
@@ -490,7 +545,7 @@ function consumerFindings(
       ),
     );
     if (!seen.stillRunning)
-      findings.push(wrong('ending', `it ended (exit ${seen.code}): ${lastLines(program.stderr(), 4).join(' | ')}`));
+      findings.push(wrong('ending', `it ended (exit ${seen.code}): ${crashSummary(program.stderr(), run.path)}`));
     return findings;
   }
 
@@ -513,7 +568,7 @@ function consumerFindings(
       wrong(
         'ending',
         `it ended by itself (exit ${seen.code}) instead of waiting for records: ` +
-          lastLines(program.stderr(), 4).join(' | '),
+          crashSummary(program.stderr(), run.path),
       ),
     );
   } else if (!seen.positioned) {

@@ -56,8 +56,12 @@ class KafkaProducer(kafka.KafkaProducer):
     def send(self, topic, value=None, key=None, headers=None, partition=None, timestamp_ms=None):
         log("send", topic=topic, key=describe_key(key), valueType=type(value).__name__)
         headers = list(headers or []) + [("lab-check-run", RUN.encode("utf-8"))]
-        return super().send(private(topic), value=value, key=key, headers=headers,
-                            partition=partition, timestamp_ms=timestamp_ms)
+        try:
+            return super().send(private(topic), value=value, key=key, headers=headers,
+                                partition=partition, timestamp_ms=timestamp_ms)
+        except Exception as err:
+            log("send-error", message=f"{type(err).__name__}: {err}")
+            raise
 
     def flush(self, timeout=None):
         log("flush")

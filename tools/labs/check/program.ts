@@ -2,7 +2,7 @@
 // it printed and what the hook saw it do.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { repoRoot } from '../../cli.js';
 import { sleep } from '../kit.js';
 
@@ -157,6 +157,17 @@ function readEvents(log: string): HookEvent[] {
 }
 
 /** The last lines of a text, for a report (a traceback's end says what went wrong). */
-export function lastLines(text: string, count = 6): string[] {
+function lastLines(text: string, count = 6): string[] {
   return text.trimEnd().split('\n').slice(-count);
+}
+
+/**
+ * Why a program failed, in one line: the error (Python's last traceback line, Node's `TypeError
+ * […]: …`) and where in the program it was raised, else the last lines it wrote on stderr.
+ */
+export function crashSummary(stderr: string, program: string): string {
+  const lines = stderr.trimEnd().split('\n');
+  const error = lines.findLast((l) => /^[A-Za-z_.]*(Error|Exception)\b/.test(l.trim()))?.trim();
+  const where = lines.findLast((l) => l.includes(basename(program)) && /line \d+|:\d+:\d+/.test(l))?.trim();
+  return error ? [error, where].filter(Boolean).join(' | ') : lastLines(stderr, 4).join(' | ');
 }
