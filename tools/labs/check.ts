@@ -4,7 +4,7 @@
 // says what is right and what is wrong, and exits 1 when something is wrong (docs/labs.md).
 import { loadRepoEnv, runCommand } from '../cli.js';
 import { CHECK_KINDS, checkConsumer, checkProducer, type CheckKind } from './check/checks.js';
-import { LabCheckUsageError, programOf } from './check/program.js';
+import { LabCheckUsageError, programOf, pythonWithKafka } from './check/program.js';
 import { closeAllScopes } from './kit.js';
 
 loadRepoEnv();
@@ -21,7 +21,7 @@ if (kind === undefined || file === undefined) fail(usage);
 if (!CHECK_KINDS.includes(kind as CheckKind)) fail(`unknown check "${kind}": ${usage}`);
 if (rest.length > 0) fail(`one file at a time (got also ${rest.join(' ')}): ${usage}`);
 try {
-  programOf(file);
+  if (programOf(file).language === 'python') pythonWithKafka();
 } catch (err: unknown) {
   if (err instanceof LabCheckUsageError) fail(err.message);
   throw err;
