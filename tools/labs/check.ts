@@ -40,7 +40,11 @@ process.on('SIGTERM', onSignal);
 const check = kind === 'producer' ? checkProducer : checkConsumer;
 await runCommand(`lab:check ${kind}`, async () => {
   try {
-    const result = await check(file, { log: (line) => process.stdout.write(`${line}\n`) });
+    // After Ctrl-C only the cleanup is reported: the program was stopped by it, not judged.
+    const log = (line: string): void => {
+      if (!interrupted || line.startsWith('cleanup')) process.stdout.write(`${line}\n`);
+    };
+    const result = await check(file, { log });
     return result.passed ? 0 : 1;
   } catch (err: unknown) {
     if (err instanceof LabCheckUsageError) fail(err.message);

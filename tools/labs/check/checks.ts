@@ -77,7 +77,7 @@ async function withRun<T>(
   options: CheckOptions,
   body: (run: Run) => Promise<{ findings: Finding[]; stdout: string; extra?: T }>,
 ): Promise<CheckResult> {
-  const program = programOf(file);
+  const learner = programOf(file);
   const { log } = options;
   const id = runPrefix('check');
   const scope = await openScope('nurt-lab-check', log);
@@ -102,17 +102,21 @@ async function withRun<T>(
       topic,
       other,
       dir,
-      path: program.path,
-      language: program.language,
-      start: () =>
-        startProgram(program, {
+      path: learner.path,
+      language: learner.language,
+      start: () => {
+        const program = startProgram(learner, {
           log: join(dir, 'events.jsonl'),
           topic,
           other,
           group: id,
           brokers: labBrokers(),
           run: id,
-        }),
+        });
+        // Also on Ctrl-C of the checker: the program runs in a process group of its own.
+        scope.defer('the program', () => program.stop());
+        return program;
+      },
     };
     const { findings, stdout } = await body(run);
     log('');
