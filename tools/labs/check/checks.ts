@@ -64,18 +64,17 @@ interface Run {
   readonly id: string;
   readonly topic: string;
   readonly other: string;
-  readonly dir: string;
   /** The program's absolute path. */
   readonly path: string;
   readonly language: Language;
   start(): RunningProgram;
 }
 
-async function withRun<T>(
+async function withRun(
   kind: CheckKind,
   file: string,
   options: CheckOptions,
-  body: (run: Run) => Promise<{ findings: Finding[]; stdout: string; extra?: T }>,
+  body: (run: Run) => Promise<{ findings: Finding[]; stdout: string }>,
 ): Promise<CheckResult> {
   const learner = programOf(file);
   const { log } = options;
@@ -101,7 +100,6 @@ async function withRun<T>(
       id,
       topic,
       other,
-      dir,
       path: learner.path,
       language: learner.language,
       start: () => {
