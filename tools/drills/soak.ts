@@ -287,6 +287,20 @@ export function slope(points: readonly (readonly [number, number])[]): number {
   return den === 0 ? 0 : num / den;
 }
 
+/** The mean of each minute's samples, in order: whether memory levels off or keeps climbing. */
+function byMinute(samples: readonly MemorySample[], value: (m: MemorySample) => number | null): string {
+  const minutes = new Map<number, number[]>();
+  for (const m of samples) {
+    const v = value(m);
+    if (v === null) continue;
+    const minute = Math.floor(m.at / 60);
+    const list = minutes.get(minute) ?? [];
+    list.push(v);
+    minutes.set(minute, list);
+  }
+  return [...minutes.values()].map((l) => (l.reduce((a, b) => a + b, 0) / l.length).toFixed(0)).join(' ');
+}
+
 export function formatSoak(r: SoakResult): string[] {
   const first = r.memory[0];
   const last = r.memory.at(-1);
@@ -299,6 +313,8 @@ export function formatSoak(r: SoakResult): string[] {
     `memory (${r.memory.length} samples): resident ${mb(first?.rssMb)} → ${mb(last?.rssMb)}, slope ${r.rssSlopeMbPerMin.toFixed(2)} MB/min; ` +
       `heap used ${mb(first?.heapMb)} → ${mb(last?.heapMb)}, slope ${r.heapSlopeMbPerMin === null ? '-' : r.heapSlopeMbPerMin.toFixed(2)} MB/min; ` +
       (r.memoryFlat ? 'flat' : 'NOT flat (grows ≥ 5 % of the mean per 10 min)'),
+    `resident by minute (MB): ${byMinute(r.memory, (m) => m.rssMb)}`,
+    `heap used by minute (MB): ${byMinute(r.memory, (m) => m.heapMb)}`,
     `every group at lag 0 ${(r.catchUpMs / 1000).toFixed(1)} s after the load stopped`,
     ...formatVerdicts(r.verdicts),
     r.ok ? 'result: no errors, nothing lost or counted twice, memory flat' : 'result: FAILED',
