@@ -8,10 +8,11 @@ describe('drills (short)', () => {
   const abort = new AbortController();
   afterAll(() => abort.abort());
 
-  it('worker-kill: kill -9 of a fraud and a reporting instance mid-stream loses nothing and counts nothing twice', async () => {
+  it('worker-kill: kill -9 of a fraud instance mid-stream loses nothing and counts nothing twice', async () => {
     const lines: string[] = [];
     const result = await runWorkerKillDrill({
-      rounds: 2,
+      // One round here (npm test stays short); docs/reliability.md has twenty, every service in turn.
+      rounds: 1,
       rate: 200,
       leadSeconds: 2,
       // The dead member's partitions wait for its session to expire: 10 s instead of 30 s here.
@@ -21,7 +22,7 @@ describe('drills (short)', () => {
     }).finally(() => process.stdout.write(`${lines.join('\n')}\n`));
     process.stdout.write(`${formatWorkerKill(result).join('\n')}\n`);
 
-    expect(result.rounds.map((r) => r.service)).toEqual(['fraud', 'reporting']);
+    expect(result.rounds.map((r) => r.service)).toEqual(['fraud']);
     expect(result.written).toBeGreaterThan(1000);
     expect(result.verdicts.map((v) => [v.expected, v.applied, v.lost, v.doubled])).toEqual(
       result.verdicts.map(() => [result.written, result.written, 0, 0]),
