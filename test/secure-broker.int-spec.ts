@@ -4,15 +4,13 @@ import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Topics } from '@nurt/contracts';
-import { KafkaProducer, loadKafkaEnv } from '@nurt/kafka';
-import type { SalesReportDto } from '@nurt/reporting';
-import kafkajs from 'kafkajs';
 import { reporting } from '../apps/services/reporting.js';
 import { kafkaSh, kafkaShOrThrow } from '../tools/drills/cluster.js';
 import { freePort } from './support/net.js';
-import { getJson, makeTransactions, runStores, startServiceApp } from './support/pipeline.js';
+import { makeTransactions, runStores, startServiceApp } from './support/pipeline.js';
+import { connectAttempt, readEnvFile, runPipeline, scramOf } from './support/secure.js';
 import { repoRoot, startBuiltApp } from './support/process.js';
-import { runId, waitFor } from './support/wait.js';
+import { runId } from './support/wait.js';
 
 /**
  * The secured local broker (`kafka.sh start --secure`: SASL/SCRAM-SHA-512 over TLS only, on
@@ -25,16 +23,6 @@ const run = runId();
 const stores = runStores(run, 4);
 const N = 60;
 const txs = makeTransactions(run, N, stores, 10);
-
-/** The KEY=value lines of an env file. */
-function readEnvFile(file: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
-    if (m) env[m[1] ?? ''] = m[2] ?? '';
-  }
-  return env;
-}
 
 describe('secured broker: SASL/SCRAM-SHA-512 over TLS (kafka.sh start --secure)', () => {
   let startedBroker = false;
@@ -84,18 +72,7 @@ describe('secured broker: SASL/SCRAM-SHA-512 over TLS (kafka.sh start --secure)'
   });
 
   it('runs the pipeline through it: produced with nurt.env, applied by the reporting group', async () => {
-    const producer = KafkaProducer.standalone(loadKafkaEnv(secure), 'secure-test');
-    try {
-      await producer.sendBatch(txs.map((tx) => ({ topic: Topics.Transactions, key: tx.store, value: tx })));
-    } finally {
-      await producer.onApplicationShutdown();
-    }
-    const count = async (): Promise<number> => {
-      const report = await getJson<SalesReportDto>(`${url}/reports/sales?window=total&limit=5000`);
-      return report.groups.filter((g) => stores.includes(g.store)).reduce((n, g) => n + g.count, 0);
-    };
-    await waitFor('reporting to apply every transaction', async () => (await count()) === N, 30_000);
-    expect(await count()).toBe(N);
+    expect(await runPipeline(secure, url, txs, stores, 'secure-test')).toBe(N);
   });
 
   it("is accepted by Kafka's own tools with client.properties (--command-config)", async () => {
@@ -113,34 +90,12 @@ describe('secured broker: SASL/SCRAM-SHA-512 over TLS (kafka.sh start --secure)'
 
   it('refuses the same client without credentials, and a plaintext one', async () => {
     const ca = readFileSync(secure.KAFKA_SSL_CA_FILE ?? '', 'utf8');
-    const attempt = async (ssl: kafkajs.KafkaConfig['ssl'], sasl?: kafkajs.SASLOptions): Promise<string> => {
-      const admin = new kafkajs.Kafka({
-        clientId: 'nurt-secure-test',
-        brokers: [secure.KAFKA_BROKERS ?? ''],
-        ssl,
-        ...(sasl ? { sasl } : {}),
-        logLevel: kafkajs.logLevel.NOTHING,
-        retry: { retries: 0 },
-      }).admin();
-      try {
-        await admin.connect();
-        await admin.listTopics();
-        return 'accepted';
-      } catch (err: unknown) {
-        return `refused: ${err instanceof Error ? err.message : String(err)}`;
-      } finally {
-        await admin.disconnect();
-      }
-    };
     // The same client with the credentials gets in: what refuses the others is what they lack.
-    const sasl = {
-      mechanism: 'scram-sha-512' as const,
-      username: secure.KAFKA_SASL_USERNAME ?? '',
-      password: secure.KAFKA_SASL_PASSWORD ?? '',
-    };
-    expect(await attempt({ ca: [ca] }, sasl)).toBe('accepted');
-    expect(await attempt({ ca: [ca] })).toMatch(/^refused/);
-    expect(await attempt(false)).toMatch(/^refused/);
+    const sasl = scramOf(secure);
+    const broker = secure.KAFKA_BROKERS ?? '';
+    expect(await connectAttempt(broker, { ca: [ca] }, sasl)).toBe('accepted');
+    expect(await connectAttempt(broker, { ca: [ca] })).toMatch(/^refused/);
+    expect(await connectAttempt(broker, false)).toMatch(/^refused/);
   });
 
   it('stops start-up with one line naming KAFKA_SASL_PASSWORD, or KAFKA_SSL_CA_FILE for a CA that did not sign it', async () => {

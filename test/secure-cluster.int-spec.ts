@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Topics } from '@nurt/contracts';
-import { KafkaProducer, kafkaClientConfig, loadKafkaEnv } from '@nurt/kafka';
-import type { SalesReportDto } from '@nurt/reporting';
+import { kafkaClientConfig, loadKafkaEnv } from '@nurt/kafka';
 import kafkajs from 'kafkajs';
 import { reporting } from '../apps/services/reporting.js';
 import { kafkaSh, kafkaShOrThrow } from '../tools/drills/cluster.js';
 import { freeClusterBasePort, freePort } from './support/net.js';
-import { getJson, makeTransactions, runStores, startServiceApp } from './support/pipeline.js';
+import { makeTransactions, runStores, startServiceApp } from './support/pipeline.js';
+import { connectAttempt, readEnvFile, runPipeline, scramOf } from './support/secure.js';
 import { startBuiltApp } from './support/process.js';
-import { runId, waitFor } from './support/wait.js';
+import { runId } from './support/wait.js';
 
 /**
  * The secured three-node cluster (`kafka.sh cluster-start --secure`: SASL/SCRAM-SHA-512 over TLS
@@ -26,16 +26,6 @@ const run = runId();
 const stores = runStores(run, 4);
 const N = 60;
 const txs = makeTransactions(run, N, stores, 10);
-
-/** The KEY=value lines of an env file. */
-function readEnvFile(file: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
-    if (m) env[m[1] ?? ''] = m[2] ?? '';
-  }
-  return env;
-}
 
 describe('secured cluster: three nodes, SASL/SCRAM-SHA-512 over TLS (kafka.sh cluster-start --secure)', () => {
   let shEnv: Record<string, string>;
@@ -86,18 +76,7 @@ describe('secured cluster: three nodes, SASL/SCRAM-SHA-512 over TLS (kafka.sh cl
   });
 
   it('runs the pipeline through it: produced with nurt.env, applied by the reporting group', async () => {
-    const producer = KafkaProducer.standalone(loadKafkaEnv(secure), 'secure-cluster-test');
-    try {
-      await producer.sendBatch(txs.map((tx) => ({ topic: Topics.Transactions, key: tx.store, value: tx })));
-    } finally {
-      await producer.onApplicationShutdown();
-    }
-    const count = async (): Promise<number> => {
-      const report = await getJson<SalesReportDto>(`${url}/reports/sales?window=total&limit=5000`);
-      return report.groups.filter((g) => stores.includes(g.store)).reduce((n, g) => n + g.count, 0);
-    };
-    await waitFor('reporting to apply every transaction', async () => (await count()) === N, 30_000);
-    expect(await count()).toBe(N);
+    expect(await runPipeline(secure, url, txs, stores, 'secure-cluster-test')).toBe(N);
   });
 
   it('keeps the topics as the plain cluster does: three replicas, two of them in sync for a write', async () => {
@@ -142,39 +121,12 @@ describe('secured cluster: three nodes, SASL/SCRAM-SHA-512 over TLS (kafka.sh cl
 
   it('refuses the same client without credentials, and a plaintext one, on every broker', async () => {
     const ca = readFileSync(secure.KAFKA_SSL_CA_FILE ?? '', 'utf8');
-    const attempt = async (
-      broker: string,
-      ssl: kafkajs.KafkaConfig['ssl'],
-      sasl?: kafkajs.SASLOptions,
-    ): Promise<string> => {
-      const admin = new kafkajs.Kafka({
-        clientId: 'nurt-secure-cluster-test',
-        brokers: [broker],
-        ssl,
-        ...(sasl ? { sasl } : {}),
-        logLevel: kafkajs.logLevel.NOTHING,
-        retry: { retries: 0 },
-      }).admin();
-      try {
-        await admin.connect();
-        await admin.describeCluster();
-        return 'accepted';
-      } catch (err: unknown) {
-        return `refused: ${err instanceof Error ? err.message : String(err)}`;
-      } finally {
-        await admin.disconnect();
-      }
-    };
     // The same client with the credentials gets in: what refuses the others is what they lack.
-    const sasl = {
-      mechanism: 'scram-sha-512' as const,
-      username: secure.KAFKA_SASL_USERNAME ?? '',
-      password: secure.KAFKA_SASL_PASSWORD ?? '',
-    };
+    const sasl = scramOf(secure);
     for (const broker of (secure.KAFKA_BROKERS ?? '').split(',')) {
-      expect(await attempt(broker, { ca: [ca] }, sasl)).toBe('accepted');
-      expect(await attempt(broker, { ca: [ca] })).toMatch(/^refused/);
-      expect(await attempt(broker, false)).toMatch(/^refused/);
+      expect(await connectAttempt(broker, { ca: [ca] }, sasl)).toBe('accepted');
+      expect(await connectAttempt(broker, { ca: [ca] })).toMatch(/^refused/);
+      expect(await connectAttempt(broker, false)).toMatch(/^refused/);
     }
   });
 
