@@ -16,7 +16,8 @@ import { FraudEnv } from '../libs/fraud/src/fraud.config.js';
 import { fraudMigrations } from '../libs/fraud/src/fraud.migrations.js';
 import { FraudRepository, type RecordedBatch } from '../libs/fraud/src/fraud.repository.js';
 import { generateFraudTraffic, type CustomerTransaction } from '@nurt/transactions';
-import { judge, type Alert, type CustomerEvent, type CustomerHistory } from '../libs/fraud/src/fraud.evaluation.js';
+import type { Alert, CustomerEvent } from '../libs/fraud/src/fraud.evaluation.js';
+import { judgeInMemory } from '../tools/eval/fraud-offline.js';
 import {
   distantCities,
   eventOrder,
@@ -221,14 +222,8 @@ describe('anti-fraud judges in event time (FraudRepository on PGlite)', () => {
       expect(stored.map((r) => ({ id: r.id, score: Number(r.score), evidence: r.evidence })).sort(byId)).toEqual(
         expected.map((x) => ({ id: x.id, score: x.score, evidence: x.evidence })).sort(byId),
       );
-      // The walk in memory agrees too, on the whole history as one page.
-      const histories = new Map<string, CustomerHistory>();
-      for (const e of all.map(toEvent)) {
-        const h = histories.get(e.customerId) ?? { events: [], alerts: [] };
-        h.events.push(e);
-        histories.set(e.customerId, h);
-      }
-      expect(judge(all.map(toEvent), histories, env)).toEqual(expected);
+      // The walk in memory agrees too, on the whole history as one page (what eval:fraud runs).
+      expect(judgeInMemory(all, env)).toEqual(expected);
     }
   });
 });

@@ -28,7 +28,7 @@ export interface PriorAlert {
 
 /** What the rules know of one customer around the transactions being judged. */
 export interface CustomerHistory {
-  /** The customer's recorded transactions from `lookBackMs` before the first judged one up to the last, judged or not. */
+  /** The customer's recorded transactions, judged or not, as much of them as `judge` says it needs. */
   readonly events: KnownEvent[];
   /** The velocity and distant-cities alerts already raised in that stretch. */
   readonly alerts: PriorAlert[];

@@ -222,19 +222,22 @@ export class FraudRepository implements OutboxSource {
     );
     // Per judged transaction, its customer's transactions before the page inside its velocity window.
     const early = ready.filter((e) => e.at - velocityMs < first);
-    const inWindow = await q.query<{ id: string; n: string }>(
-      `SELECT r.id, (SELECT count(*) FROM fraud.customer_events p
+    const inWindow =
+      early.length === 0
+        ? []
+        : await q.query<{ id: string; n: string }>(
+            `SELECT r.id, (SELECT count(*) FROM fraud.customer_events p
                      WHERE p.customer_id = r.customer_id AND p.occurred_at > r.at - make_interval(secs => $4)
                        AND p.occurred_at < $5) AS n
        FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS r(id, customer_id, at)`,
-      [
-        early.map((e) => e.transactionId),
-        early.map((e) => e.customerId),
-        early.map((e) => iso(e.at)),
-        this.env.FRAUD_VELOCITY_WINDOW_S,
-        iso(first),
-      ],
-    );
+            [
+              early.map((e) => e.transactionId),
+              early.map((e) => e.customerId),
+              early.map((e) => iso(e.at)),
+              this.env.FRAUD_VELOCITY_WINDOW_S,
+              iso(first),
+            ],
+          );
     const counted = { from: first, inVelocityWindow: new Map(inWindow.map((r) => [r.id, Number(r.n)])) };
     const alertsFrom = first - Math.max(travelWindowMs(this.env), velocityMs);
     const alerts = await q.query<{
