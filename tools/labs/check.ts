@@ -5,7 +5,7 @@
 import { loadRepoEnv, runCommand } from '../cli.js';
 import { CHECK_KINDS, checkConsumer, checkProducer, type CheckKind } from './check/checks.js';
 import { LabCheckUsageError, programOf, pythonWithKafka } from './check/program.js';
-import { closeAllScopes } from './kit.js';
+import { cleanUpOnInterrupt } from './kit.js';
 
 loadRepoEnv();
 
@@ -27,22 +27,14 @@ try {
   throw err;
 }
 
-let interrupted = false;
-const onSignal = (signal: NodeJS.Signals): void => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  process.stdout.write(`\n${signal}: cleaning up (again to exit at once)\n`);
-  void closeAllScopes().finally(() => process.exit(130));
-};
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
+const interrupted = cleanUpOnInterrupt();
 
 const check = kind === 'producer' ? checkProducer : checkConsumer;
 await runCommand(`lab:check ${kind}`, async () => {
   try {
     // After Ctrl-C only the cleanup is reported: the program was stopped by it, not judged.
     const log = (line: string): void => {
-      if (!interrupted || line.startsWith('cleanup')) process.stdout.write(`${line}\n`);
+      if (!interrupted() || line.startsWith('cleanup')) process.stdout.write(`${line}\n`);
     };
     const result = await check(file, { log });
     return result.passed ? 0 : 1;

@@ -185,6 +185,23 @@ export async function closeAllScopes(): Promise<void> {
   await Promise.all([...openScopes].map((scope) => scope.close()));
 }
 
+/**
+ * Ctrl-C (or SIGTERM) for a lab command: deletes what the run created and stops what it started,
+ * then exits 130; a second one exits at once. Returns whether it has been interrupted.
+ */
+export function cleanUpOnInterrupt(): () => boolean {
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stdout.write(`\n${signal}: cleaning up (again to exit at once)\n`);
+    void closeAllScopes().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => interrupted;
+}
+
 /** A record as the labs read it back. */
 export interface SeenRecord {
   readonly partition: number;

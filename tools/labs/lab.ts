@@ -2,7 +2,7 @@
 // npm run lab -- <name> [--short]   runs one against the broker of KAFKA_BROKERS (default 127.0.0.1:9092)
 import { parseArgs } from 'node:util';
 import { loadRepoEnv, runCommand } from '../cli.js';
-import { closeAllScopes } from './kit.js';
+import { cleanUpOnInterrupt } from './kit.js';
 import { LABS } from './labs.js';
 
 loadRepoEnv();
@@ -29,15 +29,7 @@ if (!lab) {
 }
 
 // Ctrl-C: delete what the run created and stop what it started; a second Ctrl-C exits at once.
-let interrupted = false;
-const onSignal = (signal: NodeJS.Signals): void => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  process.stdout.write(`\n${signal}: cleaning up (again to exit at once)\n`);
-  void closeAllScopes().finally(() => process.exit(130));
-};
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
+cleanUpOnInterrupt();
 
 await runCommand(`lab ${lab.name}`, async () => {
   const started = Date.now();
