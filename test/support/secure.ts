@@ -18,13 +18,12 @@ export function readEnvFile(file: string): Record<string, string> {
   return env;
 }
 
-/** The SCRAM login nurt.env names. */
-export function scramOf(secure: Record<string, string>): kafkajs.SASLOptions {
-  return {
-    mechanism: 'scram-sha-512',
-    username: secure.KAFKA_SASL_USERNAME ?? '',
-    password: secure.KAFKA_SASL_PASSWORD ?? '',
-  };
+/** The SCRAM login nurt.env names (with another password, to be refused). */
+export function scramOf(
+  secure: Record<string, string>,
+  password = secure.KAFKA_SASL_PASSWORD ?? '',
+): kafkajs.SASLOptions {
+  return { mechanism: 'scram-sha-512', username: secure.KAFKA_SASL_USERNAME ?? '', password };
 }
 
 /**
