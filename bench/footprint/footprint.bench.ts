@@ -38,6 +38,7 @@ import { SERVICES, STORES, type ServiceName } from '@nurt/contracts';
 import { groupsOf as groupsOfServices } from '@nurt/runtime';
 import { loadServices } from '../../apps/services/index.js';
 import { plainKafka, startGroupAtEnd } from '../../test/support/kafka.js';
+import { readyAfter } from '../../test/support/process.js';
 import { ensureKafka, freePort, root } from '../lib/harness.js';
 import {
   compare,
@@ -201,25 +202,6 @@ function spawnApp(app: string, port: number, env: Record<string, string>): Proc 
   };
   running.add(proc);
   return proc;
-}
-
-/** Milliseconds from spawn to the first 200 on /health/ready (polled every 100 ms). */
-async function readyAfter(proc: Proc, timeoutMs = 120_000): Promise<number> {
-  for (;;) {
-    if (proc.child.exitCode !== null) throw new Error(`${proc.app} exited during start-up:\n${proc.output()}`);
-    const ok = await fetch(`${proc.url}/health/ready`, { signal: AbortSignal.timeout(2000) }).then(
-      async (r) => {
-        await r.arrayBuffer();
-        return r.status === 200;
-      },
-      () => false,
-    );
-    if (ok) return performance.now() - proc.spawnedAt;
-    if (performance.now() - proc.spawnedAt > timeoutMs) {
-      throw new Error(`${proc.app} not ready within ${timeoutMs / 1000} s:\n${proc.output()}`);
-    }
-    await sleep(100);
-  }
 }
 
 /** Free ports for `apps`, and the gateway's upstream variables for them. */

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from './wait.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -92,4 +95,46 @@ export async function waitForHttp(url: string, status = 200, timeoutMs = 60_000)
     timeoutMs,
   );
   return body;
+}
+
+/** What readyAfter needs of a started app (the labs' and the footprint bench's processes). */
+export interface SpawnedApp {
+  /** The app's name; `label` (e.g. "customers A") names it in errors where there is one. */
+  readonly app: string;
+  readonly label?: string;
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** performance.now() just before spawn. */
+  readonly spawnedAt: number;
+  output(): string;
+}
+
+/** Milliseconds from spawn to the first 200 on /health/ready (polled every 100 ms). */
+export async function readyAfter(proc: SpawnedApp, timeoutMs = 120_000): Promise<number> {
+  const name = proc.label ?? proc.app;
+  for (;;) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+      throw new Error(`${name} exited during start-up:\n${proc.output()}`);
+    }
+    const ok = await fetch(`${proc.url}/health/ready`, { signal: AbortSignal.timeout(2000) }).then(
+      async (r) => {
+        await r.arrayBuffer();
+        return r.status === 200;
+      },
+      () => false,
+    );
+    if (ok) return performance.now() - proc.spawnedAt;
+    if (performance.now() - proc.spawnedAt > timeoutMs) {
+      throw new Error(`${name} not ready within ${timeoutMs / 1000} s:\n${proc.output()}`);
+    }
+    await sleep(100);
+  }
+}
+
+/** Resident memory (VmRSS) of a process now, in MiB, from /proc (Linux). */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+  if (kib === undefined) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(kib) / 1024;
 }

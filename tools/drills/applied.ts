@@ -3,7 +3,8 @@
 // the apps on a scratch database of their own, with groups positioned at the end of the topic, so
 // the views hold only the drill's transactions).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConsumerGroups } from '@nurt/contracts';
+import { ConsumerGroups, type TopicSpec } from '@nurt/contracts';
+import { kafkaClientConfig, loadKafkaEnv, TopicBootstrap } from '@nurt/kafka';
 import kafkajs from 'kafkajs';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
@@ -274,32 +275,22 @@ export function runStores(run: string, partitions: number, perPartition: number)
 
 /**
  * Commits the end of `topic` for each group before any member joins, so that the groups apply only
- * what the drill writes from now on (and not a shared topic's history). Creates the topic from its
- * spec first if the cluster has none yet.
+ * what the drill writes from now on (and not a shared topic's history). The topic is declared first
+ * as the apps declare it (TopicBootstrap, with KAFKA_REPLICATION_FACTOR as given): created from its
+ * spec if the cluster has none yet, its replication raised if it has fewer.
  */
 export async function startGroupsAtEnd(
-  kafka: Kafka,
+  brokers: readonly string[],
   groups: readonly string[],
-  spec: { readonly name: string; readonly partitions: number; readonly config: Readonly<Record<string, string>> },
+  spec: TopicSpec,
   replicationFactor: number,
 ): Promise<void> {
+  const env = loadKafkaEnv({ KAFKA_BROKERS: brokers.join(','), KAFKA_REPLICATION_FACTOR: String(replicationFactor) });
+  const kafka = new kafkajs.Kafka({ ...kafkaClientConfig(env, 'drill-groups'), logLevel: kafkajs.logLevel.NOTHING });
+  await new TopicBootstrap(kafka, env).ensure([spec]);
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const topics = await admin.listTopics();
-    if (!topics.includes(spec.name)) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          {
-            topic: spec.name,
-            numPartitions: spec.partitions,
-            replicationFactor,
-            configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
-          },
-        ],
-      });
-    }
     const offsets = await admin.fetchTopicOffsets(spec.name);
     for (const groupId of groups) {
       await admin.setOffsets({

@@ -299,7 +299,7 @@ async function prepareGroups(idPrefix: string, s: Settings, teardown: Teardown):
   const groupSuffix = `-${run}`;
   const spec = topicSpec(TOPIC);
   await startGroupsAtEnd(
-    clusterKafka('nurt-drill-groups'),
+    CLUSTER_BROKERS,
     DRILL_GROUPS.map((g) => `${g}${groupSuffix}`),
     spec,
     REPLICATION_FACTOR,

@@ -2,14 +2,13 @@
 // ingest rate measured at the start of the same run, for --minutes (default 10). Checks that every
 // request was answered 202, that the three consumer groups applied every transaction exactly once,
 // and reports the process's memory over time (resident and heap, sampled) with its slope.
-import { readFileSync } from 'node:fs';
 import { topicSpec, Topics } from '@nurt/contracts';
 import kafkajs from 'kafkajs';
 import type { Kafka } from 'kafkajs';
 import { autocannon } from '../../bench/lib/harness.js';
 import { createScratchDatabase } from '../../test/support/databases.js';
 import { freePort } from '../../test/support/net.js';
-import { startBuiltApp, waitForHttp } from '../../test/support/process.js';
+import { rssMiB, startBuiltApp, waitForHttp } from '../../test/support/process.js';
 import { runId } from '../../test/support/wait.js';
 import {
   DRILL_GROUPS,
@@ -88,7 +87,7 @@ export async function runSoakDrill(options: SoakOptions): Promise<SoakResult> {
     const kafka = new kafkajs.Kafka({ clientId: 'nurt-drill', brokers, logLevel: kafkajs.logLevel.NOTHING });
     const spec = topicSpec(TOPIC);
     const groups = DRILL_GROUPS.map((g) => `${g}${groupSuffix}`);
-    await startGroupsAtEnd(kafka, groups, spec, 1);
+    await startGroupsAtEnd(brokers, groups, spec, 1);
     const stores = runStores(run, spec.partitions, 4);
 
     const app = startBuiltApp('monolith', await freePort(), {
@@ -244,10 +243,7 @@ async function sample(pid: number | undefined, url: string): Promise<{ rssMb: nu
   if (pid === undefined) return null;
   let rssMb: number;
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-    if (kb === undefined) return null;
-    rssMb = Number(kb) / 1024;
+    rssMb = rssMiB(pid);
   } catch {
     return null;
   }

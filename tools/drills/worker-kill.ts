@@ -100,7 +100,7 @@ export async function runWorkerKillDrill(options: WorkerKillOptions): Promise<Wo
     const groups = DRILL_GROUPS.map((g) => `${g}${groupSuffix}`);
     const kafka = new kafkajs.Kafka({ clientId: 'nurt-drill', brokers, logLevel: kafkajs.logLevel.NOTHING });
     const spec = topicSpec(TOPIC);
-    await startGroupsAtEnd(kafka, groups, spec, 1);
+    await startGroupsAtEnd(brokers, groups, spec, 1);
     const stores = runStores(run, spec.partitions, 2);
     const env: Record<string, string> = {
       DATABASE_URL: db.url,

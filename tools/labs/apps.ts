@@ -5,7 +5,7 @@
 // lab ends, fails or is interrupted; readiness, memory and CPU from /proc; HTTP calls printed as one
 // request line and one response line.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { TOPIC_SPECS } from '@nurt/contracts';
 import { loadKafkaEnv, TopicBootstrap } from '@nurt/kafka';
 import { freePort } from '../../test/support/net.js';
+export { readyAfter, rssMiB } from '../../test/support/process.js';
 import { repoRoot } from '../cli.js';
 import { sleep, type LabScope } from './kit.js';
 
@@ -221,33 +222,6 @@ export async function startApp(
   };
   workspace.processes.push(proc);
   return proc;
-}
-
-/** Milliseconds from spawn to the first 200 on /health/ready (polled every 100 ms). */
-export async function readyAfter(proc: AppProcess, timeoutMs = 120_000): Promise<number> {
-  for (;;) {
-    if (!proc.running()) throw new Error(`${proc.label} exited during start-up:\n${proc.output()}`);
-    const ok = await fetch(`${proc.url}/health/ready`, { signal: AbortSignal.timeout(2000) }).then(
-      async (r) => {
-        await r.arrayBuffer();
-        return r.status === 200;
-      },
-      () => false,
-    );
-    if (ok) return performance.now() - proc.spawnedAt;
-    if (performance.now() - proc.spawnedAt > timeoutMs) {
-      throw new Error(`${proc.label} not ready within ${timeoutMs / 1000} s:\n${proc.output()}`);
-    }
-    await sleep(100);
-  }
-}
-
-/** Resident memory (VmRSS) of a process now, in MiB, from /proc (Linux). */
-export function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
-  if (kib === undefined) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(kib) / 1024;
 }
 
 /** Whether a process of this id exists (for the tests: every started process is gone afterwards). */
