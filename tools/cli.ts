@@ -3,7 +3,14 @@
 // line when it fails, naming the Kafka address it tried and where that came from.
 import { join, resolve } from 'node:path';
 import { loadDotEnv } from '@nurt/config';
-import { describeBrokers, isConnectionError, loadKafkaEnv, securityProblem, type KafkaEnv } from '@nurt/kafka';
+import {
+  describeBrokers,
+  ensureReachable,
+  isConnectionError,
+  loadKafkaEnv,
+  securityProblem,
+  type KafkaEnv,
+} from '@nurt/kafka';
 
 export const repoRoot = resolve(import.meta.dirname, '..');
 
@@ -32,6 +39,16 @@ function kafkaEnvOrDefaults(): Pick<
   } catch {
     return { KAFKA_SSL: process.env.KAFKA_SSL === 'true' };
   }
+}
+
+/**
+ * The Kafka settings of a command that needs a broker, once one accepts a connection: a command
+ * aimed at the wrong address ends at once on its one line, not after kafkajs' retries (~25 s).
+ */
+export async function reachableKafkaEnv(): Promise<KafkaEnv> {
+  const env = loadKafkaEnv();
+  await ensureReachable(env.KAFKA_BROKERS);
+  return env;
 }
 
 /** Runs part of a command; a failure is one line on stderr and exit 1. */

@@ -3,8 +3,7 @@
 // Sends dead letters back to their origin topic with their original key, value and headers once the
 // cause is fixed (docs/pipeline.md, "Replaying dead letters"). Exit 2 on bad input, 1 when a dead
 // letter had no valid origin topic or the run failed.
-import { loadKafkaEnv } from '@nurt/kafka';
-import { loadRepoEnv, runCommand } from '../cli.js';
+import { loadRepoEnv, reachableKafkaEnv, runCommand } from '../cli.js';
 import { parseReplayArgs, USAGE, UsageError, type ReplayOptions } from './replay-plan.js';
 import { replayDeadLetters } from './replayer.js';
 
@@ -23,7 +22,7 @@ const parsed = options();
 
 await runCommand('dlq:replay', async () => {
   const summary = await replayDeadLetters(parsed, {
-    env: loadKafkaEnv(),
+    env: await reachableKafkaEnv(),
     out: (line) => process.stdout.write(`${line}\n`),
   });
   return summary.unroutable > 0 || !summary.complete ? 1 : 0;

@@ -45,7 +45,11 @@ export interface MemorySample {
   /** Seconds since the soak started. */
   readonly at: number;
   readonly rssMb: number;
+  /** V8's heap: in use, and what V8 holds for it (part of the resident size); null when /metrics did not answer. */
   readonly heapMb: number | null;
+  readonly heapTotalMb: number | null;
+  /** Memory outside V8's heap that JavaScript objects hold (Buffers, ArrayBuffers). */
+  readonly externalMb: number | null;
 }
 
 export interface SoakResult {
@@ -238,8 +242,11 @@ async function load(
   }
 }
 
-/** Resident size from /proc, heap in use from the app's /metrics (prom-client's default metrics). */
-async function sample(pid: number | undefined, url: string): Promise<{ rssMb: number; heapMb: number | null } | null> {
+/**
+ * Resident size from /proc; heap in use, heap held and external memory from the app's /metrics
+ * (prom-client's default metrics): what of the resident size is V8's and what is not.
+ */
+async function sample(pid: number | undefined, url: string): Promise<Omit<MemorySample, 'at'> | null> {
   if (pid === undefined) return null;
   let rssMb: number;
   try {
@@ -247,16 +254,23 @@ async function sample(pid: number | undefined, url: string): Promise<{ rssMb: nu
   } catch {
     return null;
   }
-  let heapMb: number | null = null;
+  let text = '';
   try {
     const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(4000) });
-    const text = await res.text();
-    const used = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})?\s+([\d.e+]+)/m.exec(text)?.[1];
-    if (used !== undefined) heapMb = Number(used) / 1024 / 1024;
+    text = await res.text();
   } catch {
     // the app too busy to answer in time: the resident size alone for this sample
   }
-  return { rssMb, heapMb };
+  const mb = (metric: string): number | null => {
+    const value = new RegExp(`^${metric}(?:\\{[^}]*\\})?\\s+([\\d.e+]+)`, 'm').exec(text)?.[1];
+    return value === undefined ? null : Number(value) / 1024 / 1024;
+  };
+  return {
+    rssMb,
+    heapMb: mb('nodejs_heap_size_used_bytes'),
+    heapTotalMb: mb('nodejs_heap_size_total_bytes'),
+    externalMb: mb('nodejs_external_memory_bytes'),
+  };
 }
 
 async function topicEnds(kafka: Kafka): Promise<Map<number, bigint>> {
@@ -311,6 +325,8 @@ export function formatSoak(r: SoakResult): string[] {
       (r.memoryFlat ? 'flat' : 'NOT flat (grows ≥ 5 % of the mean per 10 min)'),
     `resident by minute (MB): ${byMinute(r.memory, (m) => m.rssMb)}`,
     `heap used by minute (MB): ${byMinute(r.memory, (m) => m.heapMb)}`,
+    `heap held by V8 by minute (MB): ${byMinute(r.memory, (m) => m.heapTotalMb)}`,
+    `external (Buffers) by minute (MB): ${byMinute(r.memory, (m) => m.externalMb)}`,
     `every group at lag 0 ${(r.catchUpMs / 1000).toFixed(1)} s after the load stopped`,
     ...formatVerdicts(r.verdicts),
     r.ok ? 'result: no errors, nothing lost or counted twice, memory flat' : 'result: FAILED',

@@ -172,8 +172,10 @@ export const replication: Lab<ReplicationEvidence> = {
         `the write if fewer than min.insync.replicas (${MIN_INSYNC}) are in sync: an acknowledged record is on at least two brokers.`,
       );
       scope.topics.push(topic);
+      // No waitForLeaders: kafkajs' wait gives up when the broker it asks does not know the new
+      // topic yet (UNKNOWN_TOPIC_OR_PARTITION, seen on a busy machine); the wait below asks every
+      // broker afresh until each partition has a leader and three in-sync replicas.
       await scope.admin.createTopics({
-        waitForLeaders: true,
         topics: [
           {
             topic,

@@ -2,9 +2,9 @@
 // Prints every transaction as the lecture's consumer does: [partition=P offset=N] TX5001: 1250.00 PLN (Warsaw)
 import { parseArgs } from 'node:util';
 import { Topics } from '@nurt/contracts';
-import { loadKafkaEnv, tailTopic } from '@nurt/kafka';
+import { tailTopic } from '@nurt/kafka';
 import { formatTransactionLine } from '@nurt/transactions';
-import { loadRepoEnv, orExit } from '../cli.js';
+import { loadRepoEnv, orExit, reachableKafkaEnv } from '../cli.js';
 
 loadRepoEnv();
 
@@ -16,8 +16,8 @@ const { values } = parseArgs({
   },
 });
 
-const tail = await orExit('consume', () =>
-  tailTopic(loadKafkaEnv(), {
+const tail = await orExit('consume', async () =>
+  tailTopic(await reachableKafkaEnv(), {
     topic: values.topic,
     groupId: values.group,
     fromBeginning: values['from-beginning'],

@@ -3,9 +3,9 @@
 // the customers' shopping over the last D days up to now, in event-time order, with a few labelled
 // incidents of each kind injected (libs/transactions generateShopTraffic).
 import { parseArgs } from 'node:util';
-import { KafkaProducer, loadKafkaEnv } from '@nurt/kafka';
+import { KafkaProducer } from '@nurt/kafka';
 import { DEFAULT_FRAUD_RATIO, DEFAULT_TRAFFIC_DAYS, generateShopTraffic, INCIDENT_KINDS } from '@nurt/transactions';
-import { loadRepoEnv, runCommand } from '../cli.js';
+import { loadRepoEnv, reachableKafkaEnv, runCommand } from '../cli.js';
 import { customerIdsFrom } from './customer-ids.js';
 import { describeTraffic, sendPaced } from './paced.js';
 
@@ -60,7 +60,7 @@ await runCommand('produce', async () => {
     idPrefix: `TX${Date.now().toString(36).toUpperCase()}-`,
   });
   for (const line of describeTraffic(traffic)) process.stderr.write(`produce: ${line}\n`);
-  const producer = KafkaProducer.standalone(loadKafkaEnv(), 'produce');
+  const producer = KafkaProducer.standalone(await reachableKafkaEnv(), 'produce');
   let seconds: number;
   try {
     seconds = await sendPaced(producer, traffic.transactions, rate);

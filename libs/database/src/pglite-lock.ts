@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@nurt/config';
 
-const LOCK_FILE = 'nurt.pid';
+export const LOCK_FILE = 'nurt.pid';
 
 /** Whether the process that wrote a lock is still running (on this machine; elsewhere we cannot tell). */
 function holderAlive(pid: number, host: string): boolean {

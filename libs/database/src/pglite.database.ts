@@ -1,7 +1,9 @@
-import { mkdirSync } from 'node:fs';
-import { PGlite, types } from '@electric-sql/pglite';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite, types, type PGliteOptions } from '@electric-sql/pglite';
 import type { Database, Queryable } from './database.js';
-import { lockPgliteDir } from './pglite-lock.js';
+import { LOCK_FILE, lockPgliteDir } from './pglite-lock.js';
+import { discardTemplate, freshClusterTarball } from './pglite-template.js';
 
 /**
  * Embedded PostgreSQL (WASM) for a laptop or a test: the same SQL as the server, in one process.
@@ -24,7 +26,8 @@ export class PgliteDatabase implements Database {
     }
     try {
       // pg hands int8 back as a string (it may not fit a JS number); do the same here so repositories see one type.
-      const db = await PGlite.create(dir, { parsers: { [types.INT8]: (value: string) => value } });
+      const options: PGliteOptions = { parsers: { [types.INT8]: (value: string) => value } };
+      const db = isNew(dir) ? await createFromTemplate(dir, options) : await PGlite.create(dir, options);
       return new PgliteDatabase(db, unlock);
     } catch (err: unknown) {
       unlock();
@@ -55,5 +58,29 @@ export class PgliteDatabase implements Database {
   async close(): Promise<void> {
     if (!this.db.closed) await this.db.close();
     this.unlock();
+  }
+}
+
+/** Memory only, or a folder holding nothing yet (but this process's lock): initdb would run. */
+function isNew(dir: string | undefined): boolean {
+  return dir === undefined || readdirSync(dir).every((name) => name === LOCK_FILE);
+}
+
+/**
+ * A new database from the initialised cluster kept in pglite-template.ts instead of initdb. Should
+ * the template not load, it is dropped, the folder emptied again (it held nothing before), and the
+ * database initialised as PGlite always does.
+ */
+async function createFromTemplate(dir: string | undefined, options: PGliteOptions): Promise<PGlite> {
+  try {
+    return await PGlite.create(dir, { ...options, loadDataDir: await freshClusterTarball() });
+  } catch {
+    discardTemplate();
+    if (dir !== undefined) {
+      for (const name of readdirSync(dir)) {
+        if (name !== LOCK_FILE) rmSync(join(dir, name), { recursive: true, force: true });
+      }
+    }
+    return PGlite.create(dir, options);
   }
 }

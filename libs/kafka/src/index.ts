@@ -5,7 +5,7 @@ export { DeadLetterHeaders } from './dead-letters.js';
 export { brokerGroupId, describeBrokers, kafkaClientConfig, KafkaEnv, loadKafkaEnv } from './kafka.config.js';
 export { KAFKA_CLIENT, KAFKA_ENV } from './kafka.constants.js';
 export { KafkaAdmin } from './kafka-admin.js';
-export { isConnectionError, securityProblem, whyUntrusted } from './reachability.js';
+export { ensureReachable, isConnectionError, securityProblem, whyUntrusted } from './reachability.js';
 export { KafkaHealth } from './kafka.health.js';
 export { KafkaModule, type KafkaModuleOptions } from './kafka.module.js';
 export {
