@@ -246,7 +246,9 @@ describe('reporting workers as processes (node dist/apps/reporting/main.js, Post
       );
       await waitFor('the worker COMMIT to wait for the lock', async () => {
         const { rows } = await db.query<{ n: string }>(
-          `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query = 'COMMIT'`,
+          // This database only: another suite's COMMIT waiting on a lock is not the worker's.
+          `SELECT count(*) AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query = 'COMMIT'`,
         );
         return Number(rows[0]?.n) > 0;
       });

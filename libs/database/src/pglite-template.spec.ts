@@ -3,31 +3,44 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PgliteDatabase } from './pglite.database.js';
-import { freshClusterTarball, templateFile } from './pglite-template.js';
+import { readTemplate, templateFile } from './pglite-template.js';
 
-// Real PGlite throughout: the template is only worth having if what loads from it is a working,
-// empty cluster, and a broken template must cost nothing but time.
+// Real PGlite throughout, with a template folder of the spec's own (the shared one is left alone):
+// the template is only worth having if what loads from it is a working, empty cluster, and a broken
+// one must cost nothing but time.
 describe('the PGlite template (an initialised cluster loaded instead of initdb)', () => {
   let scratch: string;
-  beforeAll(() => (scratch = mkdtempSync(join(tmpdir(), 'nurt-pglite-template-spec-'))));
+  let templates: string;
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'nurt-pglite-template-spec-'));
+    templates = join(scratch, 'templates');
+  });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('is made once, keyed by the PGlite version, and loads as an empty working cluster', async () => {
-    const dir = join(scratch, 'templates');
-    const first = await freshClusterTarball(dir);
-    const file = templateFile(dir);
+  it('is left by the first new database, before anything is created in it, and reused after', async () => {
+    const file = templateFile(templates);
     expect(file).toMatch(/pglite-\d+\.\d+\.\d+\.tar$/);
+    expect(existsSync(file)).toBe(false);
+    const first = await PgliteDatabase.open(undefined, templates);
+    await first.exec('CREATE TABLE only_in_the_first (id int)');
+    await first.close();
     const madeAt = statSync(file).mtimeMs;
-    const again = await freshClusterTarball(dir);
-    expect(statSync(file).mtimeMs).toBe(madeAt);
-    expect(again.size).toBe(first.size);
 
-    const db = await PGlite.create({ loadDataDir: again });
+    const second = await PgliteDatabase.open(undefined, templates);
     try {
-      const tables = await db.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'");
-      expect(tables.rows).toEqual([{ n: 0 }]);
-      await db.exec('CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1), (2)');
-      expect((await db.query('SELECT sum(id)::int AS s FROM t')).rows).toEqual([{ s: 3 }]);
+      expect(statSync(file).mtimeMs).toBe(madeAt);
+      expect(await second.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).toEqual([]);
+      await second.exec('CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1), (2)');
+      expect(await second.query('SELECT sum(id)::int AS s FROM t')).toEqual([{ s: 3 }]);
+    } finally {
+      await second.close();
+    }
+    // PGlite itself loads it as a cluster.
+    const tarball = readTemplate(templates);
+    expect(tarball).not.toBeNull();
+    const db = await PGlite.create({ loadDataDir: tarball ?? undefined });
+    try {
+      expect((await db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     } finally {
       await db.close();
     }
@@ -35,11 +48,11 @@ describe('the PGlite template (an initialised cluster loaded instead of initdb)'
 
   it('gives a new folder a cluster that keeps its data across restarts', async () => {
     const folder = join(scratch, 'data');
-    const first = await PgliteDatabase.open(folder);
+    const first = await PgliteDatabase.open(folder, templates);
     await first.exec('CREATE TABLE kept (v text); INSERT INTO kept VALUES ($$survives$$)');
     await first.close();
     expect(existsSync(join(folder, 'PG_VERSION'))).toBe(true);
-    const second = await PgliteDatabase.open(folder);
+    const second = await PgliteDatabase.open(folder, templates);
     try {
       expect(await second.query('SELECT v FROM kept')).toEqual([{ v: 'survives' }]);
     } finally {
@@ -48,17 +61,22 @@ describe('the PGlite template (an initialised cluster loaded instead of initdb)'
   }, 60_000);
 
   it('falls back to initdb when the template is not a cluster, and drops the bad file', async () => {
-    const file = templateFile();
+    const file = templateFile(templates);
     const garbage = Buffer.from('not a tar file at all');
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, garbage);
-    const db = await PgliteDatabase.open();
+    const folder = join(scratch, 'after-a-bad-template');
+    const db = await PgliteDatabase.open(folder, templates);
     try {
       expect(await db.query('SELECT 41 + 1 AS answer')).toEqual([{ answer: 42 }]);
     } finally {
       await db.close();
     }
-    // Dropped (or already replaced by a good one from another process starting meanwhile).
-    expect(existsSync(file) && readFileSync(file).equals(garbage)).toBe(false);
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(join(folder, 'PG_VERSION'))).toBe(true);
+    // The next new database makes a good one again.
+    const next = await PgliteDatabase.open(undefined, templates);
+    await next.close();
+    expect(readFileSync(file).equals(garbage)).toBe(false);
   }, 60_000);
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PGlite, types, type PGliteOptions } from '@electric-sql/pglite';
 import type { Database, Queryable } from './database.js';
 import { LOCK_FILE, lockPgliteDir } from './pglite-lock.js';
-import { discardTemplate, freshClusterTarball } from './pglite-template.js';
+import { discardTemplate, PGLITE_TEMPLATE_DIR, readTemplate, saveTemplate } from './pglite-template.js';
 
 /**
  * Embedded PostgreSQL (WASM) for a laptop or a test: the same SQL as the server, in one process.
@@ -17,8 +17,11 @@ export class PgliteDatabase implements Database {
     private readonly unlock: () => void,
   ) {}
 
-  /** `dir` = a folder to keep the data in (this process's alone while open), or undefined for memory only. */
-  static async open(dir?: string): Promise<PgliteDatabase> {
+  /**
+   * `dir` = a folder to keep the data in (this process's alone while open), or undefined for memory
+   * only. A new database starts from the template in `templates` (pglite-template.ts).
+   */
+  static async open(dir?: string, templates = PGLITE_TEMPLATE_DIR): Promise<PgliteDatabase> {
     let unlock = (): void => undefined;
     if (dir) {
       mkdirSync(dir, { recursive: true });
@@ -27,7 +30,7 @@ export class PgliteDatabase implements Database {
     try {
       // pg hands int8 back as a string (it may not fit a JS number); do the same here so repositories see one type.
       const options: PGliteOptions = { parsers: { [types.INT8]: (value: string) => value } };
-      const db = isNew(dir) ? await createFromTemplate(dir, options) : await PGlite.create(dir, options);
+      const db = isNew(dir) ? await createNew(dir, options, templates) : await PGlite.create(dir, options);
       return new PgliteDatabase(db, unlock);
     } catch (err: unknown) {
       unlock();
@@ -67,15 +70,21 @@ function isNew(dir: string | undefined): boolean {
 }
 
 /**
- * A new database from the initialised cluster kept in pglite-template.ts instead of initdb. Should
- * the template not load, it is dropped, the folder emptied again (it held nothing before), and the
- * database initialised as PGlite always does.
+ * A new database: loaded from the template, or initialised (initdb) and then kept as the template
+ * where there is none. Should the template not load, it is dropped, the folder emptied again (it
+ * held nothing before), and the database initialised as PGlite always does.
  */
-async function createFromTemplate(dir: string | undefined, options: PGliteOptions): Promise<PGlite> {
+async function createNew(dir: string | undefined, options: PGliteOptions, templates: string): Promise<PGlite> {
+  const template = readTemplate(templates);
+  if (template === null) {
+    const db = await PGlite.create(dir, options);
+    await saveTemplate(db, templates);
+    return db;
+  }
   try {
-    return await PGlite.create(dir, { ...options, loadDataDir: await freshClusterTarball() });
+    return await PGlite.create(dir, { ...options, loadDataDir: template });
   } catch {
-    discardTemplate();
+    discardTemplate(templates);
     if (dir !== undefined) {
       for (const name of readdirSync(dir)) {
         if (name !== LOCK_FILE) rmSync(join(dir, name), { recursive: true, force: true });
