@@ -78,7 +78,7 @@ describe('failover drill: a partition leader killed under load (three-node clust
       rounds: 2,
       rate: 50,
       leadSeconds: 2,
-      downSeconds: 6,
+      downSeconds: 4,
       groups: true,
       log: (line) => lines.push(line),
       signal: abort.signal,
