@@ -237,8 +237,11 @@ describe('reporting workers as processes (node dist/apps/reporting/main.js, Post
     await holder.connect();
     await db.query(`CREATE FUNCTION public.hold_commit() RETURNS trigger LANGUAGE plpgsql AS
       $$ BEGIN PERFORM pg_advisory_xact_lock(${LOCK}); RETURN NULL; END $$`);
+    // Only a transaction that touches this test's store waits: other suites write other stores to
+    // the shared topic meanwhile, and this worker applies their batches too.
     await db.query(`CREATE CONSTRAINT TRIGGER hold_commit AFTER INSERT OR UPDATE ON reporting.sales_stats
-      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.hold_commit()`);
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.store = ${db.escapeLiteral(store)})
+      EXECUTE FUNCTION public.hold_commit()`);
     await holder.query('SELECT pg_advisory_lock($1)', [LOCK]);
     try {
       await producer.sendBatch(
@@ -254,7 +257,16 @@ describe('reporting workers as processes (node dist/apps/reporting/main.js, Post
       });
       process.kill(first.child.pid as number, 'SIGSTOP');
       await holder.query('SELECT pg_advisory_unlock($1)', [LOCK]);
-      await waitFor('the database commit', async () => (await appliedCount(db, run)) > 0, 30_000);
+      try {
+        await waitFor('the database commit', async () => (await appliedCount(db, run)) > 0, 30_000);
+      } catch (err: unknown) {
+        // What the database was doing, and what the worker said: enough to tell a slow machine from a stuck COMMIT.
+        const activity = await db.query(
+          `SELECT pid, state, wait_event_type, wait_event, left(query, 80) AS query, now() - xact_start AS in_transaction
+             FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+        );
+        throw new Error(`${String(err)}\n${JSON.stringify(activity.rows, null, 1)}\n${first.output()}`, { cause: err });
+      }
       expect(await first.stop('SIGKILL')).toBeNull();
     } finally {
       await holder.end();
