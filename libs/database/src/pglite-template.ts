@@ -18,7 +18,15 @@ import type { PGlite } from '@electric-sql/pglite';
  */
 export const PGLITE_TEMPLATE_DIR = join(tmpdir(), 'nurt-pglite-template');
 
+let version: string | undefined;
+
+/** PGlite's version, read once per process (every new database asks for the template's name). */
 function pgliteVersion(): string {
+  version ??= readPgliteVersion();
+  return version;
+}
+
+function readPgliteVersion(): string {
   // The package does not export its package.json; it sits above the entry point's dist/ folder.
   const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
   const manifest = JSON.parse(readFileSync(join(dirname(dirname(entry)), 'package.json'), 'utf8')) as {
