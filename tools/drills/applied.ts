@@ -291,7 +291,17 @@ export async function startGroupsAtEnd(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(spec.name);
+    // A topic created a moment ago (here or by another process) can answer NOT_LEADER until its
+    // broker's metadata catches up, and kafkajs' fetchTopicOffsets does not retry that.
+    let offsets: Awaited<ReturnType<typeof admin.fetchTopicOffsets>> | undefined;
+    for (let attempt = 1; offsets === undefined; attempt++) {
+      try {
+        offsets = await admin.fetchTopicOffsets(spec.name);
+      } catch (err: unknown) {
+        if (attempt >= 10 || (err as { retriable?: boolean }).retriable !== true) throw err;
+        await sleep(300);
+      }
+    }
     for (const groupId of groups) {
       await admin.setOffsets({
         groupId,
